@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The course's test command (README, and .ci/run): installs missing Debian packages when it can,
+# runs every test project in Release, and ends with one line "N passed, N failed".
+# Elsewhere (Windows, macOS): `dotnet test Course.sln -c Release` runs the same tests.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+bash environment/setup.sh || echo "warning: environment/setup.sh failed; tests that need Jupyter tools will say what is missing" >&2
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+dotnet test Course.sln -c Release --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 7, Skipped: 0, Total: 7, ..."
+count() { grep -Eo "$1: +[0-9]+" "$log" | awk '{ n += $2 } END { print n + 0 }'; }
+passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the build or the test host failed before any test could report
+  echo "dotnet test exited with $status before reporting failures (build error or crashed test host)" >&2
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
