@@ -1,0 +1,106 @@
+using static TorchSharp.torch;
+
+namespace ModelSecurity.Attacks;
+
+/// <summary>
+/// Projected Gradient Descent (Madry et al. 2018): from a random point of the ε-ball, repeat
+/// x ← Π_ball(x + α · steepest-ascent(∇ₓ L)), under L∞ (sign steps) or L2 (normalised steps).
+/// With several restarts it keeps, per example, the strongest result: a successful one first, then the
+/// highest loss. One step of size ε with no random start is exactly FGSM (L∞).
+/// </summary>
+public class Pgd : Attack
+{
+    /// <summary>Creates PGD.</summary>
+    /// <param name="model">The attacked classifier.</param>
+    /// <param name="epsilon">Budget in <paramref name="norm"/>, pixel units.</param>
+    /// <param name="stepSize">α; default 2.5·ε/steps (Madry et al.'s rule of thumb).</param>
+    /// <param name="steps">Iterations.</param>
+    /// <param name="norm">L∞ or L2.</param>
+    /// <param name="randomStart">Start at a random point of the ball.</param>
+    /// <param name="restarts">Independent runs; the strongest per example is kept.</param>
+    /// <param name="seed">Seed of the random starts (null: TorchSharp's global generator).</param>
+    public Pgd(nn.Module<Tensor, Tensor> model, double epsilon, double? stepSize = null, int steps = 20,
+               Norm norm = Norm.LInf, bool randomStart = true, int restarts = 1, int? seed = null)
+        : this(model, epsilon, stepSize, steps, norm, randomStart, restarts, seed, "PGD")
+    {
+    }
+
+    /// <summary>For subclasses that are PGD under another name (BIM).</summary>
+    protected Pgd(nn.Module<Tensor, Tensor> model, double epsilon, double? stepSize, int steps, Norm norm,
+                  bool randomStart, int restarts, int? seed, string family)
+        : base(model, Describe(family, epsilon, steps, norm, restarts))
+    {
+        if (!Enum.IsDefined(norm)) throw new ArgumentOutOfRangeException(nameof(norm), norm, "Unknown norm; use Norm.LInf or Norm.L2.");
+        Epsilon = Guard.Epsilon(epsilon);
+        Steps = Guard.AtLeast(steps, 1, nameof(steps));
+        StepSize = stepSize is { } alpha ? Guard.NonNegative(alpha, nameof(stepSize)) : 2.5 * epsilon / steps;
+        Norm = norm;
+        RandomStart = randomStart;
+        Restarts = Guard.AtLeast(restarts, 1, nameof(restarts));
+        Seed = seed;
+    }
+
+    /// <summary>Budget ε.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>Step size α.</summary>
+    public double StepSize { get; }
+
+    /// <summary>Iterations per run.</summary>
+    public int Steps { get; }
+
+    /// <summary>Threat model.</summary>
+    public Norm Norm { get; }
+
+    /// <summary>Whether each run starts at a random point of the ball.</summary>
+    public bool RandomStart { get; }
+
+    /// <summary>Number of runs.</summary>
+    public int Restarts { get; }
+
+    /// <summary>Seed of the random starts.</summary>
+    public int? Seed { get; }
+
+    /// <inheritdoc />
+    protected override Tensor Perturb(Tensor images, Tensor labels, bool targeted)
+    {
+        using var generator = Seed is { } s ? new Generator((ulong)s, images.device) : null;
+        Tensor best = images, bestSucceeded = zeros(images.shape[0], dtype: ScalarType.Bool, device: images.device);
+        Tensor bestObjective = full(images.shape[0], double.NegativeInfinity, dtype: images.dtype, device: images.device);
+        for (int run = 0; run < Restarts; run++)
+        {
+            var adversarial = SingleRun(images, labels, targeted, generator);
+            if (Restarts == 1) return adversarial;
+            using (no_grad())
+            {
+                var logits = Model.forward(adversarial);
+                var succeeded = Succeeded(logits, labels, targeted);
+                var objective = ObjectivePerExample(logits, labels, targeted);
+                // Better: succeeded where the best so far did not, or equally successful with a higher loss.
+                var better = (succeeded & ~bestSucceeded) | (succeeded.eq(bestSucceeded) & objective.gt(bestObjective));
+                best = where(Perturbations.ViewPerExample(better, images), adversarial, best);
+                bestSucceeded = where(better, succeeded, bestSucceeded);
+                bestObjective = where(better, objective, bestObjective);
+            }
+        }
+        return best;
+    }
+
+    private Tensor SingleRun(Tensor images, Tensor labels, bool targeted, Generator? generator)
+    {
+        var delta = RandomStart ? Perturbations.RandomStart(images, Epsilon, Norm, generator) : zeros_like(images);
+        var adversarial = ClampToInputRange(images + delta);
+        for (int step = 0; step < Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            var gradient = InputGradient(adversarial, labels, targeted);
+            var moved = adversarial + StepSize * Perturbations.SteepestAscent(gradient, Norm);
+            var next = ClampToInputRange(images + Perturbations.Project(moved - images, Epsilon, Norm));
+            adversarial = scope.MoveToOuter(next);
+        }
+        return adversarial;
+    }
+
+    private static string Describe(string family, double epsilon, int steps, Norm norm, int restarts) =>
+        $"{family}-{steps}{(restarts > 1 ? $"×{restarts}" : "")} {(norm == Norm.LInf ? "L∞" : "L2")} ε={epsilon:G3}";
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using ModelSecurity.Data;
+using static TorchSharp.torch;
+
+namespace ModelSecurity.Attacks;
+
+/// <summary>Runs attacks over a dataset in batches and measures clean and robust accuracy and perturbation sizes.</summary>
+public static class RobustnessEvaluator
+{
+    /// <summary>
+    /// Attacks every example of <paramref name="data"/> (untargeted) and reports accuracies and norms.
+    /// Progress goes to <paramref name="log"/> (default: the console; <see cref="TextWriter.Null"/> for none).
+    /// </summary>
+    public static AttackReport Evaluate(nn.Module<Tensor, Tensor> model, ImageDataset data, Attack attack, Device? device = null,
+                                        int batchSize = 500, double? epsilon = null, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(attack);
+        if (!ReferenceEquals(model, attack.Model))
+            throw new ArgumentException($"The attack {attack.Name} was built for another model than the one evaluated.");
+        device ??= CPU;
+        log ??= Console.Out;
+        var clock = Stopwatch.StartNew();
+        long clean = 0, robust = 0, flipped = 0, done = 0;
+        double sumL2 = 0, sumLInf = 0, maxL2 = 0, maxLInf = 0;
+        var loader = new DataLoader(data, batchSize, device);
+        int batchIndex = 0, reportEvery = Math.Max(1, loader.BatchCount / 5);
+        foreach (var batch in loader)
+        {
+            using var scope = NewDisposeScope();
+            using (batch)
+            {
+                var adversarial = attack.Run(batch.Images, batch.Labels);
+                using var noGrad = no_grad();
+                var cleanCorrect = model.forward(batch.Images).argmax(1).eq(batch.Labels);
+                var robustCorrect = model.forward(adversarial).argmax(1).eq(batch.Labels);
+                var success = cleanCorrect & ~robustCorrect;
+                var delta = adversarial - batch.Images;
+                var l2 = Perturbations.Norms(delta, Norm.L2);
+                var lInf = Perturbations.Norms(delta, Norm.LInf);
+                clean += cleanCorrect.sum().item<long>();
+                robust += robustCorrect.sum().item<long>();
+                flipped += success.sum().item<long>();
+                sumL2 += (l2 * success).sum().item<float>();
+                sumLInf += (lInf * success).sum().item<float>();
+                maxL2 = Math.Max(maxL2, l2.max().item<float>());
+                maxLInf = Math.Max(maxLInf, lInf.max().item<float>());
+                done += batch.Count;
+            }
+            batchIndex++;
+            if (batchIndex % reportEvery == 0 && batchIndex < loader.BatchCount)
+                log.WriteLine($"  {attack.Name}: {done}/{data.Count} images, robust accuracy so far {(double)robust / done:P1} " +
+                              $"({done / clock.Elapsed.TotalSeconds:F0} images/s)");
+        }
+        clock.Stop();
+        var report = new AttackReport(attack.Name, epsilon, data.Count, (double)clean / data.Count, (double)robust / data.Count,
+            clean == 0 ? 0 : (double)flipped / clean, flipped == 0 ? 0 : sumL2 / flipped, maxL2,
+            flipped == 0 ? 0 : sumLInf / flipped, maxLInf, clock.Elapsed.TotalSeconds);
+        log.WriteLine(report);
+        return report;
+    }
+
+    /// <summary>
+    /// Robust accuracy as a function of ε: one report per budget, with the attack built by
+    /// <paramref name="attackFor"/> (e.g. <c>eps =&gt; new Pgd(model, eps)</c>).
+    /// </summary>
+    public static IReadOnlyList<AttackReport> Sweep(nn.Module<Tensor, Tensor> model, ImageDataset data, IEnumerable<double> epsilons,
+                                                    Func<double, Attack> attackFor, Device? device = null, int batchSize = 500,
+                                                    TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(epsilons);
+        ArgumentNullException.ThrowIfNull(attackFor);
+        return epsilons.Select(eps => Evaluate(model, data, attackFor(Guard.Epsilon(eps)), device, batchSize, eps, log)).ToList();
+    }
+}
