@@ -6,7 +6,7 @@ namespace ModelSecurity.Attacks;
 /// Projected Gradient Descent (Madry et al. 2018): from a random point of the ε-ball, repeat
 /// x ← Π_ball(x + α · steepest-ascent(∇ₓ L)), under L∞ (sign steps) or L2 (normalised steps).
 /// With several restarts it keeps, per example, the strongest result: a successful one first, then the
-/// highest loss. One step of size ε with no random start is exactly FGSM (L∞).
+/// highest loss; restarts after the first run only on the examples not fooled yet. One step of size ε with no random start is exactly FGSM (L∞).
 /// </summary>
 public class Pgd : Attack
 {
@@ -65,23 +65,33 @@ public class Pgd : Attack
     protected override Tensor Perturb(Tensor images, Tensor labels, bool targeted)
     {
         using var generator = Seed is { } s ? new Generator((ulong)s, images.device) : null;
-        Tensor best = images, bestSucceeded = zeros(images.shape[0], dtype: ScalarType.Bool, device: images.device);
-        Tensor bestObjective = full(images.shape[0], double.NegativeInfinity, dtype: images.dtype, device: images.device);
+        if (Restarts == 1) return SingleRun(images, labels, targeted, generator);
+
+        long n = images.shape[0];
+        var best = images.clone();
+        var bestSucceeded = zeros(n, dtype: ScalarType.Bool, device: images.device);
+        var bestObjective = full(n, double.NegativeInfinity, dtype: images.dtype, device: images.device);
         for (int run = 0; run < Restarts; run++)
         {
-            var adversarial = SingleRun(images, labels, targeted, generator);
-            if (Restarts == 1) return adversarial;
-            using (no_grad())
-            {
-                var logits = Model.forward(adversarial);
-                var succeeded = Succeeded(logits, labels, targeted);
-                var objective = ObjectivePerExample(logits, labels, targeted);
-                // Better: succeeded where the best so far did not, or equally successful with a higher loss.
-                var better = (succeeded & ~bestSucceeded) | (succeeded.eq(bestSucceeded) & objective.gt(bestObjective));
-                best = where(Perturbations.ViewPerExample(better, images), adversarial, best);
-                bestSucceeded = where(better, succeeded, bestSucceeded);
-                bestObjective = where(better, objective, bestObjective);
-            }
+            using var scope = NewDisposeScope();
+            // Only examples the attack has not fooled yet are worth another run.
+            var active = run == 0 ? arange(n, device: images.device) : nonzero(bestSucceeded.logical_not()).squeeze(1);
+            if (active.numel() == 0) break;
+            var adversarial = SingleRun(images.index_select(0, active), labels.index_select(0, active), targeted, generator);
+            using var noGrad = no_grad();
+            var logits = Model.forward(adversarial);
+            var activeLabels = labels.index_select(0, active);
+            var succeeded = Succeeded(logits, activeLabels, targeted);
+            var objective = ObjectivePerExample(logits, activeLabels, targeted);
+            var previousSucceeded = bestSucceeded.index_select(0, active);
+            var previousObjective = bestObjective.index_select(0, active);
+            // Better: successful where the best so far was not, or equally successful with a higher loss.
+            var better = (succeeded & previousSucceeded.logical_not()) | (succeeded.eq(previousSucceeded) & objective.gt(previousObjective));
+            var improved = nonzero(better).squeeze(1);
+            var rows = active.index_select(0, improved);
+            best.index_copy_(0, rows, adversarial.index_select(0, improved));
+            bestSucceeded.index_copy_(0, rows, succeeded.index_select(0, improved));
+            bestObjective.index_copy_(0, rows, objective.index_select(0, improved));
         }
         return best;
     }

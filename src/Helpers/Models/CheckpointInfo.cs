@@ -89,6 +89,7 @@ public sealed record CheckpointInfo
     /// <summary>Options used for the JSON in checkpoint headers.</summary>
     internal static JsonSerializerOptions JsonOptions { get; } = new()
     {
+        TypeInfoResolver = HelpersJsonContext.Default,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         RespectNullableAnnotations = true,

@@ -19,7 +19,4 @@ public static class Recipes
         Schedule = "cosine",
         Seed = 0,
     };
-
-    /// <summary>File name of the shipped baseline checkpoint inside the checkpoint directory.</summary>
-    public const string BaselineCheckpointFile = "baseline-kolter-madry-cnn.ckpt";
 }

@@ -70,6 +70,7 @@ public sealed record TrainingRecipe
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
+        TypeInfoResolver = HelpersJsonContext.Default,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };

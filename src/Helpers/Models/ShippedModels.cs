@@ -1,0 +1,27 @@
+using static TorchSharp.torch;
+
+namespace ModelSecurity.Models;
+
+/// <summary>The checkpoints shipped in <c>data/checkpoints/</c>, which the notebooks load by default.</summary>
+public static class ShippedModels
+{
+    /// <summary>File name of the standard (non-robust) baseline: the Kolter–Madry CNN on Fashion-MNIST.</summary>
+    public const string BaselineFile = "baseline-kolter-madry-cnn.ckpt";
+
+    /// <summary>Full path of a shipped checkpoint file.</summary>
+    public static string PathOf(string fileName) => System.IO.Path.Combine(CoursePaths.CheckpointDirectory, fileName);
+
+    /// <summary>Loads a shipped checkpoint (eval mode) onto <paramref name="device"/> (default CPU).</summary>
+    public static nn.Module<Tensor, Tensor> Load(string fileName, Device? device = null)
+    {
+        string path = PathOf(fileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"The shipped checkpoint {path} is missing. Restore it with `git checkout -- data/checkpoints`, or retrain it " +
+                "(for the baseline: dotnet run --project src/Course -c Release -- baseline --retrain).", path);
+        return Checkpoint.Load(path, device);
+    }
+
+    /// <summary>Loads the shipped baseline CNN.</summary>
+    public static nn.Module<Tensor, Tensor> LoadBaseline(Device? device = null) => Load(BaselineFile, device);
+}
