@@ -31,7 +31,11 @@ internal static partial class ErrorFormatter
 
     public static ErrorOutput FromDiagnostics(IEnumerable<Diagnostic> diagnostics, string code, int cellNumber)
     {
-        var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)
+            .OrderBy(d => d.Location.GetMappedLineSpan().Path != "" && CellFile().IsMatch(d.Location.GetMappedLineSpan().Path) ? 0 : 1)
+            .ThenBy(d => d.Location.GetMappedLineSpan().StartLinePosition.Line)
+            .ThenBy(d => d.Location.GetMappedLineSpan().StartLinePosition.Character)
+            .ToList();
         var sourceLines = code.Split('\n');
         var lines = new List<string>();
         foreach (var d in errors.Take(MaxDiagnostics))

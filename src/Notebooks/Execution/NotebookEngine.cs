@@ -284,6 +284,8 @@ public sealed class NotebookEngine
         {
             return [];
         }
+        if (ProvidedByEngine(request))
+            return [MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location)];
         // A package only seen now (e.g. in a #load-ed file) is added to the session's set.
         AddPackages([request], [], CancellationToken.None);
         return _packageReferences;
