@@ -111,7 +111,7 @@ public static partial class Markdown
         while (i < end)
         {
             var item = ListItem().Match(lines[i]);
-            if (!item.Success || Indent(lines[i]) != indent) break;
+            if (!item.Success || Indent(lines[i]) != indent || char.IsDigit(item.Groups[1].Value[0]) != ordered) break;
             var text = new StringBuilder(item.Groups[2].Value);
             i++;
             var nested = new StringBuilder();
@@ -124,7 +124,7 @@ public static partial class Markdown
                     break;
                 }
                 if (ListItem().IsMatch(l) && Indent(l) > indent) { List(lines, ref i, end, nested, Indent(l)); continue; }
-                if (ListItem().IsMatch(l) || Indent(l) <= indent && StartsBlock(lines, i, end)) break;
+                if (ListItem().IsMatch(l) || (Indent(l) <= indent && StartsBlock(lines, i, end))) break;
                 text.Append('\n').Append(l.Trim());
                 i++;
             }
