@@ -266,6 +266,7 @@ public sealed class NotebookEngine
             .WithMetadataResolver(new CourseReferenceResolver(_options.BaseDirectory, ResolveNuGetReference))
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(_options.BaseDirectory))
             .WithEmitDebugInformation(true)
+            .WithOptimizationLevel(OptimizationLevel.Release)
             .WithFileEncoding(Encoding.UTF8)
             .WithLanguageVersion(LanguageVersion.Latest)
             .WithAllowUnsafe(true);

@@ -165,6 +165,7 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
 
     internal static string FriendlyTypeName(Type type)
     {
+        if (type.Name.StartsWith("<>f__AnonymousType", StringComparison.Ordinal)) return "anonymous";
         if (type.IsArray) return FriendlyTypeName(type.GetElementType()!) + "[" + new string(',', type.GetArrayRank() - 1) + "]";
         if (!type.IsGenericType) return type.Name;
         string name = type.Name;
