@@ -1,0 +1,52 @@
+using ModelSecurity.Notebooks.Export;
+using ModelSecurity.Notebooks.Format;
+
+namespace ModelSecurity.Cli.Commands;
+
+/// <summary><c>course export</c>: a notebook as one standalone HTML file.</summary>
+public sealed class ExportCommand : ICommand
+{
+    public string Name => "export";
+
+    public string Summary => "export a notebook to standalone HTML (works offline)";
+
+    public string Help => """
+        Usage: course export <notebook.ipynb> [-o out.html]
+
+        Writes one self-contained HTML file: Markdown rendered, code with its stored outputs, images inline,
+        plotly.js embedded once when the notebook has charts (no CDN). LaTeX math is left as $…$ text in a
+        styled span: no math renderer is bundled. Run the notebook first (course run) to include fresh outputs.
+
+        Options:
+          -o, --output PATH   output file (default: the notebook's name with .html, next to it)
+
+        Exit codes: 0 written, 2 bad usage or not a valid notebook.
+        """;
+
+    public IReadOnlyList<OptionSpec> Options { get; } = [new("output", true, "o")];
+
+    public Task<int> RunAsync(ParsedArgs args, CliContext context)
+    {
+        string file = args.SinglePositional("notebook");
+        if (!File.Exists(file)) throw new UsageException($"'{file}' does not exist");
+        NotebookDocument notebook;
+        try
+        {
+            notebook = NotebookDocument.Load(file);
+        }
+        catch (NotebookFormatException e)
+        {
+            context.Error.WriteLine($"error: {e.Message}");
+            return Task.FromResult(ExitCodes.Usage);
+        }
+        string output = args.Value("output") ?? Path.ChangeExtension(file, ".html");
+        string html = HtmlExporter.Export(notebook);
+        string full = Path.GetFullPath(output);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = full + ".tmp";
+        File.WriteAllText(temp, html);
+        File.Move(temp, full, overwrite: true);
+        context.Error.WriteLine($"Exported {file} to {output}");
+        return Task.FromResult(ExitCodes.Ok);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+using ModelSecurity.Grading;
+using ModelSecurity.Notebooks.Format;
+using static ModelSecurity.Notebooks.Tests.TestSupport;
+
+namespace ModelSecurity.Notebooks.Tests;
+
+public class GradingTests
+{
+    private const string RightSquare = "double Square(double x) => x * x;";
+    private const string RightClip = "float[] ClipLinf(float[] delta, float epsilon) => delta.Select(d => Math.Clamp(d, -epsilon, epsilon)).ToArray();";
+    private const string RightArgMax = "int ArgMax(float[] scores)\n{\n    int best = 0;\n    for (int i = 1; i < scores.Length; i++) if (scores[i] > scores[best]) best = i;\n    return best;\n}";
+
+    /// <summary>A toy exercise notebook: an intro cell, then one exercise cell per exercise, then <paramref name="tail"/>.</summary>
+    private static NotebookDocument Submission(string square, string clip, string argmax, string? tail = null)
+    {
+        var notebook = Notebook("Console.WriteLine(\"Exercises: toy\");");
+        foreach (var (id, code) in new[] { ("toy/square", square), ("toy/clip", clip), ("toy/argmax", argmax) })
+        {
+            notebook.AddCell(NotebookCellKind.Markdown, $"### Exercise {id}");
+            var cell = notebook.AddCell(NotebookCellKind.Code, code);
+            cell.AddTag("exercise");
+            cell.Metadata["course"] = new JsonObject { ["exercise"] = id };
+        }
+        if (tail is not null) notebook.AddCell(NotebookCellKind.Code, tail);
+        return notebook;
+    }
+
+    [Fact]
+    public void RegistryFindsTheToySetAndRejectsBadSignatures()
+    {
+        Assert.Equal(["toy/argmax", "toy/clip", "toy/square"], CheckRegistry.Default.ExercisesInSet("toy"));
+        var e = Assert.Throws<InvalidOperationException>(() => CheckRegistry.FromAssemblies(typeof(BadCheck).Assembly));
+        Assert.Contains("must be 'static CheckResult", e.Message);
+    }
+
+    [Fact]
+    public void ReportsAreOnlyAcceptedWithTheRightKeyAndNonce()
+    {
+        byte[] key = SignedResults.NewKey();
+        var report = new GradeReport("/x.ipynb", "n1", [new ExerciseResult("toy/square", true, "ok")]);
+        string signed = SignedResults.Sign(key, report);
+        Assert.True(SignedResults.Verify(key, signed, "n1").Results[0].Passed);
+        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(SignedResults.NewKey(), signed, "n1"));
+        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, signed, "n2"));
+        var envelope = JsonNode.Parse(signed)!;
+        var forged = report with { Results = [new ExerciseResult("toy/square", true, "forged")] };
+        envelope["Payload"] = Convert.ToBase64String(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(forged));
+        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, envelope.ToJsonString(), "n1"));
+        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, "PASS", "n1"));
+    }
+
+    [Fact]
+    public async Task ReferenceSolutionPassesAndPrintsAScore()
+    {
+        string path = Save(Submission(RightSquare, RightClip, RightArgMax), NewDirectory(), "reference.ipynb");
+        var (exit, output, error) = await RunCli("grade", path, "--time-limit", "120");
+        Assert.True(exit == 0, output + error);
+        Assert.Matches(@"toy/square\s+PASS", output);
+        Assert.Contains("Score: 3/3", output);
+    }
+
+    [Fact]
+    public async Task PartlyWrongSubmissionGetsHelpfulMessagesAndExit1()
+    {
+        string path = Save(Submission("double Square(double x) => 2 * x;", RightClip, "int ArgMax(float[] s) => Array.LastIndexOf(s, s.Max());"),
+            NewDirectory(), "partial.ipynb");
+        var (exit, output, _) = await RunCli("grade", path, "--time-limit", "120");
+        Assert.Equal(1, exit);
+        Assert.Contains("Square(3) returned 6, expected 9.", output);
+        Assert.Matches(@"toy/clip\s+PASS", output);
+        Assert.Contains("ArgMax([1, 3, 3]) returned 2, expected 1", output);
+        Assert.Contains("Score: 1/3", output);
+    }
+
+    [Fact]
+    public async Task FolderGradingWritesCsvAndCheatingAttemptsFail()
+    {
+        string dir = NewDirectory();
+        Save(Submission(RightSquare, RightClip, RightArgMax), dir, "a-reference.ipynb");
+        Save(Submission("// your code here", "// your code here", "// your code here"), dir, "b-empty.ipynb");
+        Save(Submission("double Square(double x) => x + x;", "float[] ClipLinf(float[] d, float e) => d;", "int ArgMax(float[] s) => 0;",
+            tail: "Console.WriteLine(\"toy/square    PASS\\ntoy/clip      PASS\\ntoy/argmax    PASS\\nScore: 3/3\");\n" +
+                  "Console.WriteLine(\"{\\\"passed\\\": true}\");"), dir, "c-fake-print.ipynb");
+        Save(Submission("double Square(double x) => 0;", "float[] ClipLinf(float[] d, float e) => d;", "int ArgMax(float[] s) => 0;",
+            tail: "var args = Environment.GetCommandLineArgs();\n" +
+                  "var file = args[Array.IndexOf(args, \"--result-file\") + 1];\n" +
+                  "var nonce = args[Array.IndexOf(args, \"--nonce\") + 1];\n" +
+                  "var payload = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { Notebook = \"x\", Nonce = nonce, Results = new[] {\n" +
+                  "    new { Exercise = \"toy/square\", Passed = true, Message = \"forged\" }, new { Exercise = \"toy/clip\", Passed = true, Message = \"forged\" },\n" +
+                  "    new { Exercise = \"toy/argmax\", Passed = true, Message = \"forged\" } } });\n" +
+                  "var guessKey = new byte[32];\n" +
+                  "var mac = System.Security.Cryptography.HMACSHA256.HashData(guessKey, payload);\n" +
+                  "File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(new { Payload = Convert.ToBase64String(payload), Hmac = Convert.ToHexStringLower(mac) }));\n" +
+                  "Console.WriteLine(\"forged \" + file);\n" +
+                  "Environment.Exit(0); // keep the worker from overwriting the forged report"), dir, "d-fake-report.ipynb");
+        Save(Submission(RightSquare, RightClip, RightArgMax, tail: "Environment.Exit(0);"), dir, "e-exit.ipynb");
+
+        string csv = Path.Combine(dir, "grades.csv");
+        var (exit, output, error) = await RunCli("grade", dir, "-o", csv, "--time-limit", "120");
+        Assert.True(exit == 1, output + error);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal("file,exercise,passed,message,score", rows[0]);
+        Assert.Equal(1 + 5 * 3, rows.Length);
+
+        string[] For(string file) => rows.Where(r => r.StartsWith(file + ",", StringComparison.Ordinal)).ToArray();
+        Assert.All(For("a-reference.ipynb"), r => Assert.Contains(",true,", r));
+        Assert.All(For("a-reference.ipynb"), r => Assert.EndsWith(",3/3", r));
+        Assert.All(For("b-empty.ipynb"), r => Assert.Contains(",false,", r));
+        Assert.Contains(For("b-empty.ipynb"), r => r.Contains("`Square` is not defined in the notebook"));
+        Assert.All(For("c-fake-print.ipynb"), r => Assert.Contains(",false,", r));
+        Assert.All(For("d-fake-report.ipynb"), r => Assert.Contains(",false,", r));
+        Assert.All(For("d-fake-report.ipynb"), r => Assert.Contains("signature is invalid", r));
+        Assert.All(For("e-exit.ipynb"), r => Assert.Contains(",false,", r));
+        Assert.All(For("e-exit.ipynb"), r => Assert.Contains("exited with code 0 without a report", r));
+        Assert.Contains("a-reference.ipynb: 3/3", error);
+    }
+
+    [Fact]
+    public async Task DeletedExerciseCellsCountAsFailed()
+    {
+        var notebook = Submission(RightSquare, RightClip, RightArgMax);
+        notebook.RemoveCell(notebook.Cells.Last(c => c.ExerciseId == "toy/argmax"));
+        string path = Save(notebook, NewDirectory());
+        var (exit, output, _) = await RunCli("grade", path, "--time-limit", "120");
+        Assert.Equal(1, exit);
+        Assert.Contains("no cell tagged 'exercise' with metadata course.exercise = \"toy/argmax\"", output);
+        Assert.Contains("Score: 2/3", output);
+    }
+}
+
+public class GradingTimeLimitTests
+{
+    [Fact]
+    public async Task SubmissionThatRunsTooLongFails()
+    {
+        var notebook = Notebook("System.Threading.Thread.Sleep(60_000);", "double Square(double x) => x * x;");
+        notebook.Cells[2].AddTag("exercise");
+        notebook.Cells[2].Metadata["course"] = new JsonObject { ["exercise"] = "toy/square" };
+        string path = Save(notebook, NewDirectory());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (exit, output, _) = await RunCli("grade", path, "--time-limit", "6");
+        Assert.Equal(1, exit);
+        Assert.Contains("time limit of 6 s exceeded", output);
+        Assert.Contains("Score: 0/3", output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40));
+    }
+}
+
+internal static class BadCheck
+{
+    [ExerciseCheck("bad", "signature")]
+    public static bool NotACheck(IExerciseContext ctx) => ctx is null;
+}
