@@ -49,6 +49,18 @@ public static class CourseCli
             context.Error.WriteLine($"Try 'course {command.Name} --help'.");
             return ExitCodes.Usage;
         }
+        catch (OperationCanceledException)
+        {
+            context.Error.WriteLine($"course {command.Name}: interrupted.");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
+                                       or InvalidOperationException or ModelSecurity.Models.CheckpointMismatchException)
+        {
+            // Bad input files and arguments: the helpers' messages name the file and say what to do.
+            context.Error.WriteLine($"course {command.Name}: error: {e.Message}");
+            return ExitCodes.Usage;
+        }
     }
 
     /// <summary>The command list.</summary>

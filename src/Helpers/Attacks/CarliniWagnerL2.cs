@@ -67,6 +67,7 @@ public sealed class CarliniWagnerL2 : Attack
             var c = constant.to_type(images.dtype);
             for (int step = 0; step < Steps; step++)
             {
+                Runtime.Interruption.ThrowIfRequested();
                 using var scope = NewDisposeScope();
                 using var gradients = enable_grad();
                 var adversarial = (w.tanh() + 1) * (range / 2) + InputMin;

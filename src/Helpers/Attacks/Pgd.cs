@@ -102,6 +102,7 @@ public class Pgd : Attack
         var adversarial = ClampToInputRange(images + delta);
         for (int step = 0; step < Steps; step++)
         {
+            Runtime.Interruption.ThrowIfRequested();
             using var scope = NewDisposeScope();
             var gradient = InputGradient(adversarial, labels, targeted);
             var moved = adversarial + StepSize * Perturbations.SteepestAscent(gradient, Norm);

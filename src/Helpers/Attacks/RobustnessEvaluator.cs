@@ -27,6 +27,7 @@ public static class RobustnessEvaluator
         int batchIndex = 0, reportEvery = Math.Max(1, loader.BatchCount / 5);
         foreach (var batch in loader)
         {
+            Runtime.Interruption.ThrowIfRequested();
             using var scope = NewDisposeScope();
             using (batch)
             {

@@ -26,6 +26,7 @@ public static class Evaluator
             using var noGrad = no_grad();
             foreach (var batch in new DataLoader(data, batchSize, device))
             {
+                Runtime.Interruption.ThrowIfRequested();
                 using var scope = NewDisposeScope();
                 using (batch)
                 {

@@ -69,6 +69,7 @@ public sealed class Trainer
             int batchIndex = 0;
             foreach (var batch in loader)
             {
+                Runtime.Interruption.ThrowIfRequested();
                 using var scope = NewDisposeScope();
                 using (batch)
                 {

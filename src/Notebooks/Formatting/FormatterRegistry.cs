@@ -18,6 +18,7 @@ public sealed class FormatterRegistry
         registry.Add(new TensorFormatter());
         registry.Add(new PlotlyChartFormatter());
         registry.Add(new PngImageFormatter());
+        registry.Add(new HtmlDisplayFormatter());
         return registry;
     }
 

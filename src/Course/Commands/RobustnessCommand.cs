@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ModelSecurity.Attacks;
+using ModelSecurity.Data;
+using ModelSecurity.Models;
+using ModelSecurity.Runtime;
+
+namespace ModelSecurity.Cli.Commands;
+
+/// <summary><c>course robustness</c>: accuracy of a checkpoint under FGSM and PGD for several ε, as a table.</summary>
+public sealed class RobustnessCommand : ICommand
+{
+    private static readonly string[] DefaultAttacks = ["fgsm", "pgd20", "pgd20x5"];
+
+    public string Name => "robustness";
+
+    public string Summary => "robust accuracy of a checkpoint under FGSM / PGD for several ε (a results table)";
+
+    public string Help => $"""
+        Usage: course robustness [--model PATH] [--attacks {string.Join(',', DefaultAttacks)}] [--eps 0.01,0.03,0.05,0.1,0.2,0.3]
+                                 [--subset N] [--batch N] [--seed S] [-o results.json] [--markdown table.md] [--device D]
+
+        Attacks every test image (or a random subset) of the checkpoint's dataset and prints accuracy per attack and ε.
+        Attacks: fgsm; pgdK (PGD-K, L∞, random start, step 2.5·ε/K); pgdKxR (R restarts, keeping each image's strongest).
+
+        Options:
+          --model PATH     checkpoint (default: the shipped baseline)
+          --attacks LIST   comma-separated attacks (default: {string.Join(',', DefaultAttacks)})
+          --eps LIST       comma-separated L∞ budgets in pixel units
+          --subset N       attack N random test images instead of all
+          --seed S         seed of the subset and of PGD's random starts (default 0)
+          -o PATH          write every report as JSON
+          --markdown PATH  write the table as Markdown
+
+        Exit codes: 0 done, 2 bad usage or input file, 130 interrupted.
+        """;
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("model", true), new("attacks", true), new("eps", true), new("subset", true), new("batch", true),
+        new("seed", true), new("output", true, "o"), new("markdown", true), new("device", true),
+    ];
+
+    public Task<int> RunAsync(ParsedArgs args, CliContext context)
+    {
+        if (args.Positionals.Count > 0) throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
+        double[] epsilons = ParseList(args.Value("eps") ?? "0.01,0.03,0.05,0.1,0.2,0.3", "--eps (ε must be a number ≥ 0)",
+                s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
+            .Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        string[] attacks = ParseList(args.Value("attacks") ?? string.Join(',', DefaultAttacks), "--attacks",
+            s => TryParseAttack(s, out _, out _));
+        int seed = ParseInt(args.Value("seed") ?? "0", "--seed", 0);
+        int batch = ParseInt(args.Value("batch") ?? "500", "--batch", 1);
+        int? subset = args.Value("subset") is { } n ? ParseInt(n, "--subset", 1) : null;
+        Interruption.Token = context.Interrupt;
+        var device = TorchRuntime.PickDevice(args.Value("device") ?? Environment.GetEnvironmentVariable(TorchRuntime.DeviceVariable));
+
+        string path = args.Value("model") ?? ShippedModels.PathOf(ShippedModels.BaselineFile);
+        var (model, info) = Checkpoint.LoadWithInfo(path, device);
+        using var test = Datasets.Load(info.Dataset, DataSplit.Test);
+        using var data = subset is { } count && count < test.Count ? test.Subset(count, seed) : test.Take(test.Count);
+        context.Out.WriteLine($"{info.Architecture} from {path}: attacking {data.Count} {info.Dataset} test images on {device}");
+
+        var reports = new List<AttackReport>();
+        foreach (string attack in attacks)
+            reports.AddRange(RobustnessEvaluator.Sweep(model, data, epsilons, eps => Create(attack, model, eps, seed), device, batch, context.Out));
+
+        string table = Table(attacks, epsilons, reports, data.Count);
+        context.Out.WriteLine();
+        context.Out.WriteLine(table);
+        if (args.Value("output") is { } json)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+            File.WriteAllText(json, JsonSerializer.Serialize(new { checkpoint = Path.GetFileName(path), info.Architecture, info.Dataset, images = data.Count, seed, reports },
+                new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            context.Out.WriteLine($"Wrote {json}");
+        }
+        if (args.Value("markdown") is { } markdown)
+        {
+            File.WriteAllText(markdown, table + "\n");
+            context.Out.WriteLine($"Wrote {markdown}");
+        }
+        model.Dispose();
+        return Task.FromResult(ExitCodes.Ok);
+    }
+
+    /// <summary>A Markdown table: one row per ε, one column per attack.</summary>
+    private static string Table(string[] attacks, double[] epsilons, List<AttackReport> reports, int images)
+    {
+        var text = new StringBuilder();
+        text.Append("| ε | clean | ").Append(string.Join(" | ", attacks.Select(Label))).AppendLine(" |");
+        text.Append("|---|---|").Append(string.Concat(attacks.Select(_ => "---|"))).AppendLine();
+        for (int e = 0; e < epsilons.Length; e++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {epsilons[e]:0.###} | {reports[e].CleanAccuracy:P2} |");
+            for (int a = 0; a < attacks.Length; a++)
+                text.Append(CultureInfo.InvariantCulture, $" {reports[a * epsilons.Length + e].RobustAccuracy:P2} |");
+            text.AppendLine();
+        }
+        text.Append(CultureInfo.InvariantCulture, $"\nAccuracy on {images} test images; seconds per attack: ")
+            .Append(string.Join(", ", attacks.Select((a, i) => $"{Label(a)} {reports.Skip(i * epsilons.Length).Take(epsilons.Length).Sum(r => r.Seconds):F0}")));
+        return text.ToString();
+    }
+
+    private static string Label(string attack) =>
+        TryParseAttack(attack, out int steps, out int restarts) && steps > 0 ? $"PGD-{steps}{(restarts > 1 ? $"×{restarts}" : "")}" : "FGSM";
+
+    private static Attack Create(string attack, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, double eps, int seed)
+    {
+        TryParseAttack(attack, out int steps, out int restarts);
+        return steps == 0 ? new Fgsm(model, eps) : new Pgd(model, eps, steps: steps, restarts: restarts, seed: seed);
+    }
+
+    /// <summary>"fgsm" → steps 0; "pgd20" → 20 steps; "pgd20x5" → 20 steps, 5 restarts.</summary>
+    private static bool TryParseAttack(string name, out int steps, out int restarts)
+    {
+        steps = 0;
+        restarts = 1;
+        if (name == "fgsm") return true;
+        if (!name.StartsWith("pgd", StringComparison.Ordinal)) return false;
+        string[] parts = name[3..].Split('x');
+        return parts.Length is 1 or 2 && int.TryParse(parts[0], out steps) && steps > 0
+               && (parts.Length == 1 || int.TryParse(parts[1], out restarts) && restarts > 0);
+    }
+
+    private static string[] ParseList(string value, string option, Func<string, bool> valid)
+    {
+        var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items.Length == 0) throw new UsageException($"{option} needs at least one value");
+        return items.Select(s => valid(s) ? s : throw new UsageException($"{option}: '{s}' is not valid")).ToArray();
+    }
+
+    private static int ParseInt(string value, string option, int minimum) =>
+        int.TryParse(value, out int v) && v >= minimum ? v : throw new UsageException($"{option} takes a whole number ≥ {minimum}, not '{value}'");
+}
