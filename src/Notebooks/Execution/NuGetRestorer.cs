@@ -132,7 +132,7 @@ public sealed class NuGetRestorer
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
 
         Log?.Invoke($"Restoring NuGet packages: {string.Join(", ", packages)} (cache: {dir})");
-        RunDotnetBuild(dir, cancellationToken);
+        RunDotnetBuild(dir, string.Join(", ", packages), cancellationToken);
 
         var assemblies = ManagedAssemblies(outDir);
         File.WriteAllText(marker, JsonSerializer.Serialize(new Marker(packages.Select(p => p.ToString()).ToList(),
@@ -167,7 +167,7 @@ public sealed class NuGetRestorer
         return project.ToString() + "\n";
     }
 
-    private void RunDotnetBuild(string dir, CancellationToken cancellationToken)
+    private static void RunDotnetBuild(string dir, string packageList, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -207,7 +207,7 @@ public sealed class NuGetRestorer
             var errors = output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase))
                 .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s*\[[^\]]*\.csproj[^\]]*\]$", ""))
                 .Distinct().Take(10).ToList();
-            throw new NuGetRestoreException("NuGet restore failed" + (errors.Count > 0 ? ":\n" + string.Join("\n", errors) : ":\n" + output)
+            throw new NuGetRestoreException($"NuGet restore of {packageList} failed" + (errors.Count > 0 ? ":\n" + string.Join("\n", errors) : ":\n" + output)
                                             + $"\n(generated project: {Path.Combine(dir, ProjectName + ".csproj")})");
         }
     }
