@@ -63,26 +63,37 @@ public sealed class RobustnessCommand : ICommand
         context.Out.WriteLine($"{info.Architecture} from {path}: attacking {data.Count} {info.Dataset} test images on {device}");
 
         var reports = new List<AttackReport>();
-        foreach (string attack in attacks)
+        for (int done = 1; done <= attacks.Length; done++)
+        {
+            string attack = attacks[done - 1];
             reports.AddRange(RobustnessEvaluator.Sweep(model, data, epsilons, eps => Create(attack, model, eps, seed), device, batch, context.Out));
-
-        string table = Table(attacks, epsilons, reports, data.Count);
-        context.Out.WriteLine();
-        context.Out.WriteLine(table);
-        if (args.Value("output") is { } json)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-            File.WriteAllText(json, JsonSerializer.Serialize(new { checkpoint = Path.GetFileName(path), info.Architecture, info.Dataset, images = data.Count, seed, reports },
-                new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-            context.Out.WriteLine($"Wrote {json}");
+            // Written after every attack, so an interrupted long run keeps what it measured.
+            var finished = attacks[..done];
+            string table = Table(finished, epsilons, reports, data.Count);
+            if (done == attacks.Length)
+            {
+                context.Out.WriteLine();
+                context.Out.WriteLine(table);
+            }
+            if (args.Value("output") is { } json)
+                WriteAtomically(json, JsonSerializer.Serialize(
+                    new { checkpoint = Path.GetFileName(path), info.Architecture, info.Dataset, images = data.Count, seed, attacks = finished, reports },
+                    new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            if (args.Value("markdown") is { } markdown)
+                WriteAtomically(markdown, table + "\n");
         }
-        if (args.Value("markdown") is { } markdown)
-        {
-            File.WriteAllText(markdown, table + "\n");
-            context.Out.WriteLine($"Wrote {markdown}");
-        }
+        if (args.Value("output") is { } written) context.Out.WriteLine($"Wrote {written}");
+        if (args.Value("markdown") is { } writtenTable) context.Out.WriteLine($"Wrote {writtenTable}");
         model.Dispose();
         return Task.FromResult(ExitCodes.Ok);
+    }
+
+    private static void WriteAtomically(string path, string content)
+    {
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full + ".tmp", content);
+        File.Move(full + ".tmp", full, overwrite: true);
     }
 
     /// <summary>A Markdown table: one row per ε, one column per attack.</summary>
