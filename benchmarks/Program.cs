@@ -4,6 +4,7 @@ using ModelSecurity.Benchmarks;
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
     ["engine"] = EngineOverheadBenchmark.RunAsync,
+    ["adversarial-training"] = AdversarialTrainingBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
