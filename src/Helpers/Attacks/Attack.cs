@@ -70,12 +70,56 @@ public abstract class Attack
     }
 
     /// <summary>Gradient of <see cref="Objective"/> with respect to the input <paramref name="x"/>.</summary>
-    protected Tensor InputGradient(Tensor x, Tensor labels, bool targeted)
+    protected Tensor InputGradient(Tensor x, Tensor labels, bool targeted) =>
+        InputGradient(x, logits => Objective(logits, labels, targeted));
+
+    /// <summary>
+    /// Gradient with respect to the input <paramref name="x"/> of a scalar <paramref name="objective"/> of the model's
+    /// logits (for attacks that maximise something other than cross-entropy, e.g. TRADES's KL divergence).
+    /// </summary>
+    protected Tensor InputGradient(Tensor x, Func<Tensor, Tensor> objective)
     {
         using var gradients = enable_grad();
         var input = x.detach().requires_grad_(true);
-        var objective = Objective(Model.forward(input), labels, targeted);
-        return autograd.grad(new[] { objective }, new[] { input })[0].detach();
+        var value = objective(Model.forward(input));
+        return autograd.grad(new[] { value }, new[] { input })[0].detach();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="singleRun"/> <paramref name="runs"/> times and keeps, per example, the strongest result: a
+    /// successful one first, then the one with the highest objective. Runs after the first attack only the examples
+    /// not fooled yet. <paramref name="singleRun"/> receives and returns a sub-batch (images, labels → adversarial images).
+    /// </summary>
+    protected Tensor StrongestOf(Tensor images, Tensor labels, bool targeted, int runs, Func<Tensor, Tensor, Tensor> singleRun)
+    {
+        ArgumentNullException.ThrowIfNull(singleRun);
+        long n = images.shape[0];
+        var best = images.clone();
+        var bestSucceeded = zeros(n, dtype: ScalarType.Bool, device: images.device);
+        var bestObjective = full(n, double.NegativeInfinity, dtype: images.dtype, device: images.device);
+        for (int run = 0; run < runs; run++)
+        {
+            using var scope = NewDisposeScope();
+            // Only examples the attack has not fooled yet are worth another run.
+            var active = run == 0 ? arange(n, device: images.device) : nonzero(bestSucceeded.logical_not()).squeeze(1);
+            if (active.numel() == 0) break;
+            var activeLabels = labels.index_select(0, active);
+            var adversarial = singleRun(images.index_select(0, active), activeLabels);
+            using var noGrad = no_grad();
+            var logits = Model.forward(adversarial);
+            var succeeded = Succeeded(logits, activeLabels, targeted);
+            var objective = ObjectivePerExample(logits, activeLabels, targeted);
+            var previousSucceeded = bestSucceeded.index_select(0, active);
+            var previousObjective = bestObjective.index_select(0, active);
+            // Better: successful where the best so far was not, or equally successful with a higher loss.
+            var better = (succeeded & previousSucceeded.logical_not()) | (succeeded.eq(previousSucceeded) & objective.gt(previousObjective));
+            var improved = nonzero(better).squeeze(1);
+            var rows = active.index_select(0, improved);
+            best.index_copy_(0, rows, adversarial.index_select(0, improved));
+            bestSucceeded.index_copy_(0, rows, succeeded.index_select(0, improved));
+            bestObjective.index_copy_(0, rows, objective.index_select(0, improved));
+        }
+        return best;
     }
 
     /// <summary>Clamps to the valid input range.</summary>

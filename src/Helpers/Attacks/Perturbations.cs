@@ -33,6 +33,14 @@ public static class Perturbations
     }
 
     /// <summary>
+    /// The valid point nearest to <paramref name="candidate"/> within the ε-ball around <paramref name="origin"/>:
+    /// clamp(origin + Π_ball(candidate − origin), min, max). Under L∞ this is the exact projection onto the intersection
+    /// of the ball and the input box; every attack step of the course (PGD, APGD, TRADES) ends with it.
+    /// </summary>
+    public static Tensor ProjectOntoBall(Tensor origin, Tensor candidate, double epsilon, Norm norm, double min = 0, double max = 1) =>
+        (origin + Project(candidate - origin, epsilon, norm)).clamp(min, max);
+
+    /// <summary>
     /// The steepest-ascent direction of unit norm for a gradient: its sign under L∞,
     /// the gradient divided by its length under L2.
     /// </summary>

@@ -65,35 +65,9 @@ public class Pgd : Attack
     protected override Tensor Perturb(Tensor images, Tensor labels, bool targeted)
     {
         using var generator = Seed is { } s ? new Generator((ulong)s, images.device) : null;
-        if (Restarts == 1) return SingleRun(images, labels, targeted, generator);
-
-        long n = images.shape[0];
-        var best = images.clone();
-        var bestSucceeded = zeros(n, dtype: ScalarType.Bool, device: images.device);
-        var bestObjective = full(n, double.NegativeInfinity, dtype: images.dtype, device: images.device);
-        for (int run = 0; run < Restarts; run++)
-        {
-            using var scope = NewDisposeScope();
-            // Only examples the attack has not fooled yet are worth another run.
-            var active = run == 0 ? arange(n, device: images.device) : nonzero(bestSucceeded.logical_not()).squeeze(1);
-            if (active.numel() == 0) break;
-            var adversarial = SingleRun(images.index_select(0, active), labels.index_select(0, active), targeted, generator);
-            using var noGrad = no_grad();
-            var logits = Model.forward(adversarial);
-            var activeLabels = labels.index_select(0, active);
-            var succeeded = Succeeded(logits, activeLabels, targeted);
-            var objective = ObjectivePerExample(logits, activeLabels, targeted);
-            var previousSucceeded = bestSucceeded.index_select(0, active);
-            var previousObjective = bestObjective.index_select(0, active);
-            // Better: successful where the best so far was not, or equally successful with a higher loss.
-            var better = (succeeded & previousSucceeded.logical_not()) | (succeeded.eq(previousSucceeded) & objective.gt(previousObjective));
-            var improved = nonzero(better).squeeze(1);
-            var rows = active.index_select(0, improved);
-            best.index_copy_(0, rows, adversarial.index_select(0, improved));
-            bestSucceeded.index_copy_(0, rows, succeeded.index_select(0, improved));
-            bestObjective.index_copy_(0, rows, objective.index_select(0, improved));
-        }
-        return best;
+        return Restarts == 1
+            ? SingleRun(images, labels, targeted, generator)
+            : StrongestOf(images, labels, targeted, Restarts, (x, y) => SingleRun(x, y, targeted, generator));
     }
 
     private Tensor SingleRun(Tensor images, Tensor labels, bool targeted, Generator? generator)
@@ -106,7 +80,7 @@ public class Pgd : Attack
             using var scope = NewDisposeScope();
             var gradient = InputGradient(adversarial, labels, targeted);
             var moved = adversarial + StepSize * Perturbations.SteepestAscent(gradient, Norm);
-            var next = ClampToInputRange(images + Perturbations.Project(moved - images, Epsilon, Norm));
+            var next = Perturbations.ProjectOntoBall(images, moved, Epsilon, Norm, InputMin, InputMax);
             adversarial = scope.MoveToOuter(next);
         }
         return adversarial;

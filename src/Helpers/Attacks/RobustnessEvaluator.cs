@@ -17,7 +17,27 @@ public static class RobustnessEvaluator
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(attack);
         if (!ReferenceEquals(model, attack.Model))
-            throw new ArgumentException($"The attack {attack.Name} was built for another model than the one evaluated.");
+            throw new ArgumentException($"The attack {attack.Name} was built for another model than the one evaluated " +
+                                        "(to attack one model with examples crafted on another, use EvaluateTransfer).");
+        return Run(model, data, attack, attack.Name, device, batchSize, epsilon, log);
+    }
+
+    /// <summary>
+    /// A transfer (black-box) attack: crafts adversarial examples with <paramref name="surrogateAttack"/> on its own model
+    /// (the surrogate) and reports how <paramref name="target"/> classifies them.
+    /// </summary>
+    public static AttackReport EvaluateTransfer(nn.Module<Tensor, Tensor> target, ImageDataset data, Attack surrogateAttack,
+                                                Device? device = null, int batchSize = 500, double? epsilon = null, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(surrogateAttack);
+        return Run(target, data, surrogateAttack, $"{surrogateAttack.Name} transferred", device, batchSize, epsilon, log);
+    }
+
+    private static AttackReport Run(nn.Module<Tensor, Tensor> model, ImageDataset data, Attack attack, string name, Device? device,
+                                    int batchSize, double? epsilon, TextWriter? log)
+    {
         device ??= CPU;
         log ??= Console.Out;
         var clock = Stopwatch.StartNew();
@@ -50,11 +70,11 @@ public static class RobustnessEvaluator
             }
             batchIndex++;
             if (batchIndex % reportEvery == 0 && batchIndex < loader.BatchCount)
-                log.WriteLine($"  {attack.Name}: {done}/{data.Count} images, robust accuracy so far {(double)robust / done:P1} " +
+                log.WriteLine($"  {name}: {done}/{data.Count} images, robust accuracy so far {(double)robust / done:P1} " +
                               $"({done / clock.Elapsed.TotalSeconds:F0} images/s)");
         }
         clock.Stop();
-        var report = new AttackReport(attack.Name, epsilon, data.Count, (double)clean / data.Count, (double)robust / data.Count,
+        var report = new AttackReport(name, epsilon, data.Count, (double)clean / data.Count, (double)robust / data.Count,
             clean == 0 ? 0 : (double)flipped / clean, flipped == 0 ? 0 : sumL2 / flipped, maxL2,
             flipped == 0 ? 0 : sumLInf / flipped, maxLInf, clock.Elapsed.TotalSeconds);
         log.WriteLine(report);

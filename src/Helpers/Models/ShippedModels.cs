@@ -8,6 +8,15 @@ public static class ShippedModels
     /// <summary>File name of the standard (non-robust) baseline: the Kolter–Madry CNN on Fashion-MNIST.</summary>
     public const string BaselineFile = "baseline-kolter-madry-cnn.ckpt";
 
+    /// <summary>File name of the PGD adversarially trained Kolter–Madry CNN (Fashion-MNIST, L∞ ε = 0.1; <c>Recipes.PgdAt</c>).</summary>
+    public const string PgdAtFile = "pgd-at-kolter-madry-cnn.ckpt";
+
+    /// <summary>File name of the TRADES-trained SmallCNN (Fashion-MNIST, L∞ ε = 0.1, β = 6; <c>Recipes.Trades</c>).</summary>
+    public const string TradesFile = "trades-small-cnn.ckpt";
+
+    /// <summary>File name of the fast-AT (FGSM with random start) Kolter–Madry CNN (Fashion-MNIST, L∞ ε = 0.1; <c>Recipes.FastAt</c>).</summary>
+    public const string FastAtFile = "fast-at-kolter-madry-cnn.ckpt";
+
     /// <summary>Full path of a shipped checkpoint file.</summary>
     public static string PathOf(string fileName) => System.IO.Path.Combine(CoursePaths.CheckpointDirectory, fileName);
 
@@ -18,7 +27,8 @@ public static class ShippedModels
         if (!File.Exists(path))
             throw new FileNotFoundException(
                 $"The shipped checkpoint {path} is missing. Restore it with `git checkout -- data/checkpoints`, or retrain it " +
-                "(for the baseline: dotnet run --project src/Course -c Release -- baseline --retrain).", path);
+                "(the baseline: dotnet run --project src/Course -c Release -- baseline --retrain; the robust models: " +
+                "... -- train-robust --method pgd-at|trades|fast-at --ship).", path);
         return Checkpoint.Load(path, device);
     }
 

@@ -24,8 +24,13 @@ public static class RecipeRunner
     /// <param name="objective">Training objective (default: cross-entropy).</param>
     /// <param name="reporter">Progress (default: console).</param>
     /// <param name="extra">Extra metadata for the checkpoint (ε, attack steps, β, privacy ε …).</param>
+    /// <param name="stopAfterEpoch">
+    /// Builds the trainer's per-epoch check (<see cref="Trainer.StopAfterEpoch"/>) from the training data, e.g. early
+    /// stopping on a PGD check of a few training images; null for none.
+    /// </param>
     public static TrainedModel Run(TrainingRecipe recipe, Device device, ITrainingObjective? objective = null,
-                                   ITrainingReporter? reporter = null, IReadOnlyDictionary<string, string>? extra = null)
+                                   ITrainingReporter? reporter = null, IReadOnlyDictionary<string, string>? extra = null,
+                                   Func<ImageDataset, Func<nn.Module<Tensor, Tensor>, EpochRecord, bool>>? stopAfterEpoch = null)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         recipe.Validate();
@@ -33,7 +38,8 @@ public static class RecipeRunner
         using var test = Datasets.Load(recipe.Dataset, DataSplit.Test);
         Reproducibility.Seed(recipe.Seed);
         var model = ModelZoo.Create(recipe.Architecture, train.NumClasses);
-        var history = new Trainer(reporter).Fit(model, train, recipe, device, objective: objective);
+        var trainer = new Trainer(reporter) { StopAfterEpoch = stopAfterEpoch?.Invoke(train) };
+        var history = trainer.Fit(model, train, recipe, device, objective: objective);
         var evaluation = Evaluator.Evaluate(model, test, device);
         var info = new CheckpointInfo
         {

@@ -26,8 +26,9 @@ public sealed class Trainer
     public int ProgressReportsPerEpoch { get; }
 
     /// <summary>
-    /// Optional check after every epoch; returning true stops training (e.g. early stopping when a
-    /// robustness check collapses). The model is in eval mode during the call.
+    /// Optional check after every epoch, the last one included; returning true stops training (e.g. early stopping
+    /// when a robustness check collapses). The model is in eval mode during the call, and the check may change its
+    /// weights (e.g. restore an earlier epoch's).
     /// </summary>
     public Func<nn.Module<Tensor, Tensor>, EpochRecord, bool>? StopAfterEpoch { get; init; }
 
@@ -98,10 +99,11 @@ public sealed class Trainer
             history.Add(record);
             Reporter.OnEpoch(record, recipe.Epochs);
 
-            if (StopAfterEpoch != null && epoch < recipe.Epochs)
+            if (StopAfterEpoch != null)
             {
                 model.eval();
-                if (StopAfterEpoch(model, record))
+                bool stop = StopAfterEpoch(model, record);
+                if (stop && epoch < recipe.Epochs)
                 {
                     history.StoppedEarly = true;
                     break;

@@ -52,7 +52,7 @@ public class AttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMlpFi
         Assert.True(adversarial.allclose(expected, rtol: 0, atol: 1e-6), "FGSM differs from x + ε·sign(Wᵀ(p − y))");
     }
 
-    public static TheoryData<string> AttackNames => new() { "fgsm", "bim", "pgd-linf", "pgd-l2", "pgd-restarts", "cw" };
+    public static TheoryData<string> AttackNames => new() { "fgsm", "bim", "pgd-linf", "pgd-l2", "pgd-restarts", "cw", "apgd", "apgd-restarts" };
 
     private Attack Create(string name, double eps) => name switch
     {
@@ -62,6 +62,8 @@ public class AttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMlpFi
         "pgd-l2" => new Pgd(_model, eps * 10, steps: 5, norm: Norm.L2, seed: 1),
         "pgd-restarts" => new Pgd(_model, eps, steps: 3, restarts: 3, seed: 1),
         "cw" => new CarliniWagnerL2(_model, steps: 20, binarySearchSteps: 2),
+        "apgd" => new Apgd(_model, eps, iterations: 10, seed: 1),
+        "apgd-restarts" => new Apgd(_model, eps, iterations: 5, restarts: 3, seed: 1),
         _ => throw new ArgumentException(name),
     };
 

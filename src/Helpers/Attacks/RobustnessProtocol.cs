@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using ModelSecurity.Data;
+using ModelSecurity.Training;
+using static TorchSharp.torch;
+
+namespace ModelSecurity.Attacks;
+
+/// <summary>
+/// The course's evaluation protocol for a (claimed) robust model at an L∞ budget ε, used for every defended model:
+/// clean accuracy, FGSM, PGD-k with restarts and APGD-CE, in one table (<see cref="Evaluate"/>); and sanity checks that
+/// catch the usual signs of gradient masking (<see cref="CheckGradientMasking"/>; Carlini et al. 2019, "On Evaluating
+/// Adversarial Robustness", and Athalye et al. 2018).
+/// </summary>
+public sealed class RobustnessProtocol
+{
+    /// <summary>Creates the protocol.</summary>
+    /// <param name="epsilon">L∞ budget, pixel units.</param>
+    /// <param name="pgdSteps">k, PGD iterations (step 2.5·ε/k, random start).</param>
+    /// <param name="pgdRestarts">PGD runs; each example keeps its strongest.</param>
+    /// <param name="apgdIterations">APGD-CE iterations (AutoAttack uses 100).</param>
+    /// <param name="apgdRestarts">APGD-CE runs.</param>
+    /// <param name="seed">Seed of every random start, so that a protocol run can be repeated exactly.</param>
+    public RobustnessProtocol(double epsilon, int pgdSteps = 20, int pgdRestarts = 5, int apgdIterations = 100, int apgdRestarts = 1, int seed = 0)
+    {
+        Epsilon = Guard.Epsilon(epsilon);
+        PgdSteps = Guard.AtLeast(pgdSteps, 1, nameof(pgdSteps));
+        PgdRestarts = Guard.AtLeast(pgdRestarts, 1, nameof(pgdRestarts));
+        ApgdIterations = Guard.AtLeast(apgdIterations, 1, nameof(apgdIterations));
+        ApgdRestarts = Guard.AtLeast(apgdRestarts, 1, nameof(apgdRestarts));
+        Seed = seed;
+    }
+
+    /// <summary>L∞ budget ε.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>PGD iterations k.</summary>
+    public int PgdSteps { get; }
+
+    /// <summary>PGD runs.</summary>
+    public int PgdRestarts { get; }
+
+    /// <summary>APGD-CE iterations.</summary>
+    public int ApgdIterations { get; }
+
+    /// <summary>APGD-CE runs.</summary>
+    public int ApgdRestarts { get; }
+
+    /// <summary>Seed of the random starts.</summary>
+    public int Seed { get; }
+
+    /// <summary>Examples per batch.</summary>
+    public int BatchSize { get; init; } = 500;
+
+    /// <summary>Slack of the sanity checks' comparisons, as a fraction of accuracy (default 0.01 = 1 point).</summary>
+    public double Tolerance
+    {
+        get => _tolerance;
+        init => _tolerance = value is >= 0 and < 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(Tolerance), value, "Tolerance is a fraction of accuracy in [0, 1), e.g. 0.01.");
+    }
+
+    /// <summary>Iterations of the unbounded (ε = 1) attack of the sanity checks.</summary>
+    public int UnboundedSteps
+    {
+        get => _unboundedSteps;
+        init => _unboundedSteps = Guard.AtLeast(value, 1, nameof(UnboundedSteps));
+    }
+
+    private double _tolerance = 0.01;
+    private int _unboundedSteps = 100;
+
+    /// <summary>
+    /// Accuracy of <paramref name="model"/> on <paramref name="data"/>: clean, then under FGSM, PGD-k×restarts and APGD-CE.
+    /// Progress goes to <paramref name="log"/> (default: none).
+    /// </summary>
+    public RobustnessTable Evaluate(nn.Module<Tensor, Tensor> model, ImageDataset data, Device? device = null, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) throw new ArgumentException("The evaluation data set is empty.", nameof(data));
+        log ??= TextWriter.Null;
+        var clock = Stopwatch.StartNew();
+        var clean = Evaluator.Evaluate(model, data, device, BatchSize);
+        clock.Stop();
+        var rows = new List<RobustnessRow> { new("clean", "none", clean.Accuracy, clock.Elapsed.TotalSeconds) };
+        var reports = new List<AttackReport>();
+        foreach (var (key, attack) in new (string, Attack)[]
+                 {
+                     ("fgsm", new Fgsm(model, Epsilon)),
+                     ("pgd", new Pgd(model, Epsilon, steps: PgdSteps, restarts: PgdRestarts, seed: Seed)),
+                     ("apgd", new Apgd(model, Epsilon, ApgdIterations, ApgdRestarts, Seed)),
+                 })
+        {
+            var report = RobustnessEvaluator.Evaluate(model, data, attack, device, BatchSize, Epsilon, log);
+            reports.Add(report);
+            rows.Add(new RobustnessRow(key, report.Attack, report.RobustAccuracy, report.Seconds));
+        }
+        return new RobustnessTable(Epsilon, data.Count, rows, reports);
+    }
+
+    /// <summary>
+    /// Checks that a gradient-based evaluation of <paramref name="model"/> behaves as a sound one must; a failure is a
+    /// sign of gradient masking (gradients that are zero, noisy or saturated, so that attacks fail for the wrong reason):
+    /// <list type="number">
+    /// <item>an unbounded attack (PGD with ε = 1, <see cref="UnboundedSteps"/> steps) brings accuracy to about 0
+    /// (at most <see cref="Tolerance"/>);</item>
+    /// <item>more steps never help the model: PGD-4k is at least as strong as PGD-k (same step size and start);</item>
+    /// <item>white-box PGD-k is at least as strong as PGD-k crafted on <paramref name="surrogate"/> and transferred
+    /// (only when a surrogate is given);</item>
+    /// <item>iterative PGD-k is at least as strong as single-step FGSM.</item>
+    /// </list>
+    /// "At least as strong" allows <see cref="Tolerance"/>.
+    /// </summary>
+    /// <param name="model">The model under evaluation.</param>
+    /// <param name="data">Examples (a few hundred suffice).</param>
+    /// <param name="surrogate">An independently trained model of the same task for the transfer check, or null to skip it.</param>
+    /// <param name="device">Where to compute.</param>
+    /// <param name="log">Progress (default: none).</param>
+    public SanityReport CheckGradientMasking(nn.Module<Tensor, Tensor> model, ImageDataset data, nn.Module<Tensor, Tensor>? surrogate = null,
+                                             Device? device = null, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) throw new ArgumentException("The evaluation data set is empty.", nameof(data));
+        if (ReferenceEquals(model, surrogate))
+            throw new ArgumentException("The surrogate of the transfer check must be another model than the one evaluated.", nameof(surrogate));
+        log ??= TextWriter.Null;
+        double Run(Attack attack) => RobustnessEvaluator.Evaluate(model, data, attack, device, BatchSize, attack is Pgd p ? p.Epsilon : Epsilon, log).RobustAccuracy;
+        string P(double accuracy) => (accuracy * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
+        string tolerance = P(Tolerance);
+        string eps = Epsilon.ToString("0.###", CultureInfo.InvariantCulture);
+        var checks = new List<SanityCheck>();
+
+        double unbounded = Run(new Pgd(model, 1.0, steps: UnboundedSteps, seed: Seed));
+        checks.Add(new SanityCheck("unbounded attack", unbounded <= Tolerance, unbounded <= Tolerance
+            ? $"PGD with ε = 1 ({UnboundedSteps} steps) leaves {P(unbounded)} accuracy: given free rein over every pixel, the attack wins, as it must."
+            : $"PGD with ε = 1 ({UnboundedSteps} steps) still leaves {P(unbounded)} accuracy (more than {tolerance}). With ε = 1 any image " +
+              "can be turned into any other, so a working attack reaches ~0%: the attack's gradients do not lead anywhere (masked gradients)."));
+
+        double stepSize = 2.5 * Epsilon / PgdSteps;
+        double fewSteps = Run(new Pgd(model, Epsilon, stepSize, PgdSteps, seed: Seed));
+        double manySteps = Run(new Pgd(model, Epsilon, stepSize, 4 * PgdSteps, seed: Seed));
+        checks.Add(new SanityCheck("more steps", manySteps <= fewSteps + Tolerance, manySteps <= fewSteps + Tolerance
+            ? $"PGD-{4 * PgdSteps} ({P(manySteps)}) is at least as strong as PGD-{PgdSteps} ({P(fewSteps)}) at ε = {eps}."
+            : $"PGD-{4 * PgdSteps} leaves {P(manySteps)} accuracy, more than PGD-{PgdSteps}'s {P(fewSteps)} (+{tolerance}): more iterations " +
+              "of the same attack should never help the model; its loss surface is noisy or the gradients are unreliable."));
+
+        if (surrogate is not null)
+        {
+            var transferAttack = new Pgd(surrogate, Epsilon, stepSize, PgdSteps, seed: Seed);
+            double transfer = RobustnessEvaluator.EvaluateTransfer(model, data, transferAttack, device, BatchSize, Epsilon, log).RobustAccuracy;
+            checks.Add(new SanityCheck("white-box vs transfer", fewSteps <= transfer + Tolerance, fewSteps <= transfer + Tolerance
+                ? $"white-box PGD-{PgdSteps} ({P(fewSteps)}) is at least as strong as PGD-{PgdSteps} transferred from the surrogate ({P(transfer)})."
+                : $"PGD-{PgdSteps} crafted on another model and transferred leaves {P(transfer)} accuracy, less than white-box PGD-{PgdSteps}'s " +
+                  $"{P(fewSteps)} (−{tolerance}): an attack with the model's own gradients should do better than one without them, " +
+                  "so those gradients are misleading."));
+        }
+
+        double singleStep = Run(new Fgsm(model, Epsilon));
+        checks.Add(new SanityCheck("iterative vs single-step", fewSteps <= singleStep + Tolerance, fewSteps <= singleStep + Tolerance
+            ? $"PGD-{PgdSteps} ({P(fewSteps)}) is at least as strong as FGSM ({P(singleStep)})."
+            : $"PGD-{PgdSteps} leaves {P(fewSteps)} accuracy, more than single-step FGSM's {P(singleStep)} (+{tolerance}): iterating " +
+              "should only help the attacker; the gradient is locally misleading (e.g. saturated or noisy)."));
+        return new SanityReport(checks);
+    }
+}
