@@ -117,6 +117,34 @@ public class GradingTests
     }
 
     [Fact]
+    public async Task SubmissionsRunWithTheGivenParameters()
+    {
+        // The parameters cell's default makes Square wrong; --param (or --params-file) sets it right.
+        var notebook = Submission("double Square(double x) => Factor * x * x;", RightClip, RightArgMax);
+        var parameters = notebook.InsertCell(1, NotebookCellKind.Code, "int Factor = 2;");
+        parameters.AddTag("parameters");
+        string dir = NewDirectory();
+        string path = Save(notebook, dir, "params.ipynb");
+
+        var (exit, output, _) = await RunCli("grade", path, "--time-limit", "120");
+        Assert.Equal(1, exit);
+        Assert.Contains("Square(3) returned 18, expected 9.", output);
+
+        (exit, output, _) = await RunCli("grade", path, "--param", "Factor=1", "--time-limit", "120");
+        Assert.True(exit == 0, output);
+        Assert.Contains("Score: 3/3", output);
+
+        string file = Path.Combine(dir, "params.json");
+        File.WriteAllText(file, """{"params.ipynb": {"Factor": 1}}""");
+        (exit, output, _) = await RunCli("grade", path, "--params-file", file, "--time-limit", "120");
+        Assert.True(exit == 0, output);
+
+        var (badExit, _, error) = await RunCli("grade", path, "--param", "factor=1");
+        Assert.Equal(2, badExit);
+        Assert.Contains("Did you mean 'Factor'?", error);
+    }
+
+    [Fact]
     public async Task DeletedExerciseCellsCountAsFailed()
     {
         var notebook = Submission(RightSquare, RightClip, RightArgMax);

@@ -33,6 +33,20 @@ public class NuGetTests
     }
 
     [Fact]
+    public async Task PackagesWithSeveralAssembliesCanBeReferenced()
+    {
+        // Plotly.NET brings FSharp.Core, DynamicObj, Giraffe.ViewEngine, …: Roslyn takes one assembly per #r directive,
+        // so the others must reach the compilation another way (this threw NotSupportedException before).
+        var engine = new NotebookEngine(new EngineOptions { BaseDirectory = NewDirectory(), CacheRoot = NewDirectory() });
+        var cells = await RunCells(engine,
+            "#r \"nuget: Plotly.NET, 6.0.0\"\n#r \"nuget: Plotly.NET.CSharp, 0.14.0\"\nusing Plotly.NET.CSharp;",
+            "Chart.Line<double, double, string>(x: new[] { 1.0, 2.0 }, y: new[] { 3.0, 4.0 }) is Plotly.NET.GenericChart");
+        Assert.True(cells[0].Result.Status == CellStatus.Succeeded, string.Join("\n", cells[0].Outputs));
+        Assert.True(cells[1].Result.Status == CellStatus.Succeeded, string.Join("\n", cells[1].Outputs));
+        Assert.Equal("true", Plain(cells[1].Outputs[0]));
+    }
+
+    [Fact]
     public async Task UnknownPackageGivesAClearError()
     {
         var engine = new NotebookEngine(new EngineOptions { BaseDirectory = NewDirectory(), CacheRoot = NewDirectory() });

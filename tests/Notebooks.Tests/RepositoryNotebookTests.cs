@@ -8,6 +8,8 @@ namespace ModelSecurity.Notebooks.Tests;
 /// Runs every notebook of the repository's notebooks/ folder (outputs go to a temporary folder, the repository is
 /// not modified), with fast parameters from notebooks/test-parameters.json when present:
 /// <c>{"01-intro.ipynb": {"Epochs": 1, "TrainSubset": 2000}}</c>.
+/// Only the top level of notebooks/ runs here: the reference solutions in notebooks/solutions/ are run by
+/// <see cref="ChapterGradingTests"/>, which grades them and requires every exercise to pass.
 /// </summary>
 public class RepositoryNotebookTests(ITestOutputHelper log)
 {

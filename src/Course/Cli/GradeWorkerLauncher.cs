@@ -13,7 +13,7 @@ internal static class GradeWorkerLauncher
     public sealed record Outcome(IReadOnlyList<ExerciseResult> Results, string? Problem);
 
     public static async Task<Outcome> GradeAsync(string notebook, IReadOnlyList<string> exercises, TimeSpan timeLimit,
-        TimeSpan? cellTimeout, string? cacheRoot, CancellationToken cancellationToken)
+        TimeSpan? cellTimeout, string? cacheRoot, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken cancellationToken)
     {
         byte[] key = SignedResults.NewKey();
         string nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
@@ -42,6 +42,7 @@ internal static class GradeWorkerLauncher
             start.ArgumentList.Add("--cell-timeout");
             start.ArgumentList.Add(((int)Math.Ceiling((cellTimeout ?? timeLimit).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (cacheRoot is not null) { start.ArgumentList.Add("--cache"); start.ArgumentList.Add(cacheRoot); }
+            foreach (var (name, value) in parameters) { start.ArgumentList.Add("--param"); start.ArgumentList.Add($"{name}={value}"); }
 
             using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the grading worker");
             var stderrTail = new Queue<string>();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using ModelSecurity.Grading;
 using ModelSecurity.Notebooks.Format;
+using ModelSecurity.Notebooks.Parameters;
 
 namespace ModelSecurity.Cli.Commands;
 
@@ -30,6 +31,10 @@ public sealed class GradeCommand : ICommand
           --time-limit SECONDS   limit per submission, notebook and checks together (default 900)
           --cell-timeout SECONDS limit per cell inside the submission (default: the time limit)
           --cache DIR            NuGet cache for '#r "nuget: ..."'
+          --param NAME=VALUE     run the submission with this parameter (cell tagged 'parameters'; repeatable),
+                                 as 'course run --param' does; in a folder, only notebooks declaring NAME get it
+          --params-file FILE     JSON map of notebook file name to parameters, e.g. {"01-fgsm.ipynb": {"TestSubset": 100}};
+                                 --param values win. The checks themselves never depend on parameters.
 
         How a submission is isolated: it runs in a child process ('course grade-worker'). Before any student
         code runs, this process sends the child a fresh random key on its standard input; the child returns
@@ -43,7 +48,8 @@ public sealed class GradeCommand : ICommand
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [new("output", true, "o"), new("set", true), new("time-limit", true), new("cell-timeout", true), new("cache", true)];
+        [new("output", true, "o"), new("set", true), new("time-limit", true), new("cell-timeout", true), new("cache", true),
+         new("param", true), new("params-file", true)];
 
     public async Task<int> RunAsync(ParsedArgs args, CliContext context)
     {
@@ -52,6 +58,8 @@ public sealed class GradeCommand : ICommand
         var timeLimit = args.Seconds("time-limit", 900, zeroMeansNone: false)!.Value;
         var cellTimeout = args.Value("cell-timeout") is null ? null : args.Seconds("cell-timeout", 600);
         var sets = args.Values("set");
+        var cliParameters = RunCommand.ParseParameters(args.Values("param"));
+        var fileParameters = RunCommand.ReadParamsFile(args.Value("params-file"));
         foreach (string set in sets)
             if (CheckRegistry.Default.ExercisesInSet(set).Count == 0)
                 throw new UsageException($"no exercise set '{set}' is registered (known: {string.Join(", ", KnownSets())})");
@@ -61,9 +69,23 @@ public sealed class GradeCommand : ICommand
         foreach (string file in files)
         {
             IReadOnlyList<string> expected;
+            List<KeyValuePair<string, string>> parameters;
             try
             {
-                expected = ExpectedExercises(NotebookDocument.Load(file), sets);
+                var notebook = NotebookDocument.Load(file);
+                expected = ExpectedExercises(notebook, sets);
+                parameters = ParametersFor(notebook, file, cliParameters, fileParameters, isFolder);
+            }
+            catch (ParameterException e)
+            {
+                if (!isFolder)
+                {
+                    context.Error.WriteLine($"error: {file}: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+                rows.Add((file, new ExerciseResult("", false, e.Message)));
+                allPassed = false;
+                continue;
             }
             catch (NotebookFormatException e)
             {
@@ -89,7 +111,7 @@ public sealed class GradeCommand : ICommand
                 continue;
             }
             context.Error.WriteLine($"Grading {file} ({expected.Count} exercises)...");
-            var outcome = await GradeWorkerLauncher.GradeAsync(file, expected, timeLimit, cellTimeout, args.Value("cache"), context.Interrupt)
+            var outcome = await GradeWorkerLauncher.GradeAsync(file, expected, timeLimit, cellTimeout, args.Value("cache"), parameters, context.Interrupt)
                 .ConfigureAwait(false);
             if (context.Interrupt.IsCancellationRequested) return ExitCodes.Interrupted;
             foreach (var result in outcome.Results) rows.Add((file, result));
@@ -111,6 +133,27 @@ public sealed class GradeCommand : ICommand
                 context.Error.WriteLine($"{Path.GetFileName(group.Key)}: {group.Count(r => r.Result.Passed)}/{group.Count()}");
         }
         return allPassed && rows.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// The parameters a submission runs with: its entry of the params file, then --param (in a folder only the names the
+    /// notebook declares). Checked here by injecting them into the loaded copy, so bad values are reported before any run.
+    /// </summary>
+    private static List<KeyValuePair<string, string>> ParametersFor(NotebookDocument notebook, string file,
+        List<KeyValuePair<string, string>> cliParameters, Dictionary<string, List<KeyValuePair<string, string>>> fileParameters, bool isFolder)
+    {
+        var parameters = new List<KeyValuePair<string, string>>();
+        if (fileParameters.TryGetValue(Path.GetFileName(file), out var fromFile))
+            parameters.AddRange(fromFile.Where(p => !cliParameters.Any(c => c.Key == p.Key)));
+        if (isFolder)
+        {
+            var cell = NotebookParameters.FindParametersCell(notebook);
+            var declared = cell is null ? [] : NotebookParameters.Parse(cell.Source).Select(d => d.Name).ToHashSet();
+            parameters.AddRange(cliParameters.Where(p => declared.Contains(p.Key)));
+        }
+        else parameters.AddRange(cliParameters);
+        NotebookParameters.Inject(notebook, parameters);
+        return parameters;
     }
 
     internal static IReadOnlyList<string> ExpectedExercises(NotebookDocument notebook, IReadOnlyList<string> sets)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ModelSecurity.Grading;
 using ModelSecurity.Notebooks.Format;
+using ModelSecurity.Notebooks.Parameters;
 using ModelSecurity.Notebooks.Running;
 
 namespace ModelSecurity.Cli.Commands;
@@ -18,7 +19,7 @@ public sealed class GradeWorkerCommand : ICommand
     public bool Hidden => true;
 
     public string Help => """
-        Usage: course grade-worker <notebook.ipynb> --result-file FILE --nonce N --exercises ID[,ID...] [--cell-timeout S]
+        Usage: course grade-worker <notebook.ipynb> --result-file FILE --nonce N --exercises ID[,ID...] [--cell-timeout S] [--param NAME=VALUE ...]
 
         Internal: started by 'course grade', which writes a base64 key as the first line of standard input.
         Runs the notebook, then the registered checks of the listed exercises, and writes a report signed with
@@ -26,7 +27,7 @@ public sealed class GradeWorkerCommand : ICommand
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [new("result-file", true), new("nonce", true), new("exercises", true), new("cell-timeout", true), new("cache", true)];
+        [new("result-file", true), new("nonce", true), new("exercises", true), new("cell-timeout", true), new("cache", true), new("param", true)];
 
     public async Task<int> RunAsync(ParsedArgs args, CliContext context)
     {
@@ -60,12 +61,23 @@ public sealed class GradeWorkerCommand : ICommand
         }
 
         // 2. The student's notebook (untrusted): every cell, even after failures, so each exercise is graded on its own.
-        var runner = new NotebookRunner(notebook, new RunOptions
+        NotebookRunner runner;
+        try
         {
-            ContinueOnError = true,
-            CellTimeout = args.Seconds("cell-timeout", 600),
-            CacheRoot = args.Value("cache"),
-        });
+            runner = new NotebookRunner(notebook, new RunOptions
+            {
+                Parameters = RunCommand.ParseParameters(args.Values("param")),
+                ContinueOnError = true,
+                CellTimeout = args.Seconds("cell-timeout", 600),
+                CacheRoot = args.Value("cache"),
+            });
+        }
+        catch (ParameterException e)
+        {
+            WriteReport(key, resultFile, new GradeReport(Path.GetFullPath(notebookPath), nonce,
+                exercises.Select(id => new ExerciseResult(id, false, e.Message)).ToList()));
+            return ExitCodes.Ok;
+        }
         await runner.RunAsync(context.Interrupt).ConfigureAwait(false);
 
         // 3. The trusted checks, in the notebook's final state.

@@ -166,7 +166,7 @@ public sealed class RunCommand : ICommand
         return result;
     }
 
-    private static Dictionary<string, List<KeyValuePair<string, string>>> ReadParamsFile(string? path)
+    internal static Dictionary<string, List<KeyValuePair<string, string>>> ReadParamsFile(string? path)
     {
         var result = new Dictionary<string, List<KeyValuePair<string, string>>>(StringComparer.Ordinal);
         if (path is null) return result;

@@ -61,16 +61,22 @@ public class Pgd : Attack
     /// <summary>Seed of the random starts.</summary>
     public int? Seed { get; }
 
+    /// <summary>
+    /// Called after every step (null: nothing is called), e.g. to chart the loss along the iterations without running
+    /// the attack once per number of steps. The tensors of <see cref="PgdStep"/> are only valid during the call.
+    /// </summary>
+    public Action<PgdStep>? OnStep { get; init; }
+
     /// <inheritdoc />
     protected override Tensor Perturb(Tensor images, Tensor labels, bool targeted)
     {
         using var generator = Seed is { } s ? new Generator((ulong)s, images.device) : null;
-        return Restarts == 1
-            ? SingleRun(images, labels, targeted, generator)
-            : StrongestOf(images, labels, targeted, Restarts, (x, y) => SingleRun(x, y, targeted, generator));
+        if (Restarts == 1) return SingleRun(images, labels, targeted, generator, 0);
+        int run = 0;
+        return StrongestOf(images, labels, targeted, Restarts, (x, y) => SingleRun(x, y, targeted, generator, run++));
     }
 
-    private Tensor SingleRun(Tensor images, Tensor labels, bool targeted, Generator? generator)
+    private Tensor SingleRun(Tensor images, Tensor labels, bool targeted, Generator? generator, int run)
     {
         var delta = RandomStart ? Perturbations.RandomStart(images, Epsilon, Norm, generator) : zeros_like(images);
         var adversarial = ClampToInputRange(images + delta);
@@ -81,6 +87,7 @@ public class Pgd : Attack
             var gradient = InputGradient(adversarial, labels, targeted);
             var moved = adversarial + StepSize * Perturbations.SteepestAscent(gradient, Norm);
             var next = Perturbations.ProjectOntoBall(images, moved, Epsilon, Norm, InputMin, InputMax);
+            OnStep?.Invoke(new PgdStep(run, step + 1, images, next, labels));
             adversarial = scope.MoveToOuter(next);
         }
         return adversarial;
@@ -89,3 +96,11 @@ public class Pgd : Attack
     private static string Describe(string family, double epsilon, int steps, Norm norm, int restarts) =>
         $"{family}-{steps}{(restarts > 1 ? $"×{restarts}" : "")} {(norm == Norm.LInf ? "L∞" : "L2")} ε={epsilon:G3}";
 }
+
+/// <summary>What <see cref="Pgd.OnStep"/> receives after each step. The tensors belong to the attack: read them during the call only.</summary>
+/// <param name="Run">0-based run (restart).</param>
+/// <param name="Step">1-based step within the run.</param>
+/// <param name="Images">The clean images attacked in this run (after the first run only those not fooled yet).</param>
+/// <param name="Adversarial">The adversarial images after this step, same rows as <paramref name="Images"/>.</param>
+/// <param name="Labels">Their labels (targets for a targeted attack).</param>
+public sealed record PgdStep(int Run, int Step, Tensor Images, Tensor Adversarial, Tensor Labels);

@@ -35,7 +35,7 @@ public sealed class ImageGrid : IHtmlDisplay
     /// </summary>
     /// <param name="name">Row title, e.g. "adversarial".</param>
     /// <param name="images">Values in [0, 1]; or, with <paramref name="signed"/>, perturbations centred on 0.</param>
-    /// <param name="captions">One caption per image (e.g. "Coat (97%)"), or null.</param>
+    /// <param name="captions">One caption per image (e.g. "Coat (97%)"), or null; "\n" starts a new line (e.g. "Coat\n→ Shirt 52%").</param>
     /// <param name="signed">Show signed values: 0 is mid-grey, the largest magnitude in the row is black or white.</param>
     public ImageGrid AddRow(string name, Tensor images, IReadOnlyList<string>? captions = null, bool signed = false)
     {
@@ -84,7 +84,7 @@ public sealed class ImageGrid : IHtmlDisplay
                     .Append("\" width=\"").Append(image.Width).Append("\" height=\"").Append(image.Height)
                     .Append("\" style=\"image-rendering:pixelated\"/>");
                 if (row.Captions != null)
-                    html.Append("<br/>").Append(WebUtility.HtmlEncode(row.Captions[i]));
+                    html.Append("<br/>").Append(WebUtility.HtmlEncode(row.Captions[i]).Replace("\n", "<br/>"));
                 html.Append("</td>");
             }
             html.Append("</tr>");

@@ -270,10 +270,16 @@ public sealed class NotebookEngine
             .WithFileEncoding(Encoding.UTF8)
             .WithLanguageVersion(LanguageVersion.Latest)
             .WithAllowUnsafe(true);
-        return _scriptOptions.WithFilePath(ErrorFormatter.CellFilePath(_options.BaseDirectory, _options.NotebookName, cellNumber));
+        var options = _scriptOptions.WithFilePath(ErrorFormatter.CellFilePath(_options.BaseDirectory, _options.NotebookName, cellNumber));
+        // The restored package set reaches every later cell through the options: a #r directive binds one assembly only.
+        return _packageReferences.IsDefaultOrEmpty ? options : options.AddReferences(_packageReferences);
     }
 
-    /// <summary>Called by Roslyn for each <c>#r "nuget: ..."</c>: the assemblies of the session's restored package set.</summary>
+    /// <summary>
+    /// Called by Roslyn for each <c>#r "nuget: ..."</c>: the package's own assembly (named like the package, else the
+    /// set's first). Roslyn accepts one reference per directive (more throw <see cref="NotSupportedException"/>); the other
+    /// assemblies of the restored set (dependencies such as FSharp.Core) come with the script options.
+    /// </summary>
     private ImmutableArray<PortableExecutableReference> ResolveNuGetReference(string text)
     {
         PackageRequest request;
@@ -289,7 +295,10 @@ public sealed class NotebookEngine
             return [MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location)];
         // A package only seen now (e.g. in a #load-ed file) is added to the session's set.
         AddPackages([request], [], CancellationToken.None);
-        return _packageReferences;
+        if (_packageReferences.IsDefaultOrEmpty) return [];
+        var own = _packageReferences.FirstOrDefault(r =>
+            string.Equals(Path.GetFileNameWithoutExtension(r.FilePath), request.Id, StringComparison.OrdinalIgnoreCase));
+        return [own ?? _packageReferences[0]];
     }
 
     /// <summary>Packages the engine itself provides: a notebook's request for them uses the engine's copy (same types, no multi-GB download).</summary>

@@ -96,6 +96,30 @@ public class AttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMlpFi
     }
 
     [Fact]
+    public void PgdOnStepSeesEveryIterateAndTheLastIsTheResult()
+    {
+        using var scope = NewDisposeScope();
+        var (images, labels) = Batch(16);
+        var seen = new List<(int Run, int Step, Tensor Adversarial)>();
+        var pgd = new Pgd(_model, 0.05, steps: 4, seed: 1)
+        {
+            OnStep = s => seen.Add((s.Run, s.Step, s.Adversarial.clone().DetachFromDisposeScope())),
+        };
+        var result = pgd.Run(images, labels);
+        Assert.Equal([(0, 1), (0, 2), (0, 3), (0, 4)], seen.Select(s => (s.Run, s.Step)));
+        Assert.True(seen[^1].Adversarial.allclose(result, rtol: 0, atol: 0), "the last iterate differs from the result");
+        // Iterates are prefixes: PGD with fewer steps (same seed and step size) stops at the same point.
+        var twoSteps = new Pgd(_model, 0.05, stepSize: pgd.StepSize, steps: 2, seed: 1).Run(images, labels);
+        Assert.True(seen[1].Adversarial.allclose(twoSteps, rtol: 0, atol: 1e-6), "the second iterate differs from PGD-2");
+        foreach (var s in seen) s.Adversarial.Dispose();
+
+        int calls = 0;
+        new Pgd(_model, 0.05, steps: 2, restarts: 2, seed: 1) { OnStep = s => { calls++; Assert.Equal(s.Images.shape[0], s.Labels.shape[0]); } }
+            .Run(images, labels);
+        Assert.InRange(calls, 2, 4); // the second run only happens if some example survived the first
+    }
+
+    [Fact]
     public void PgdIsStrongerThanFgsmAndRobustAccuracyFallsWithEpsilon()
     {
         using var scope = NewDisposeScope();

@@ -1,0 +1,148 @@
+using ModelSecurity.Attacks;
+using static ModelSecurity.Grading.Chapters.ChapterData;
+using static TorchSharp.torch;
+
+namespace ModelSecurity.Grading.Chapters;
+
+/// <summary>
+/// Exercise set <c>02-pgd-and-cw</c> (notebooks/02-pgd-and-cw.ipynb):
+/// <c>project-linf</c> (<c>Tensor ProjectLinf(Tensor delta, double epsilon)</c>) and <c>project-l2</c>
+/// (<c>Tensor ProjectL2(Tensor delta, double epsilon)</c>), compared with <see cref="Perturbations.Project"/>, and
+/// <c>pgd-step</c> (<c>Tensor PgdStep(model, images, adversarial, labels, epsilon, stepSize, norm)</c>), compared with one
+/// step computed from the library's pieces (input gradient, <see cref="Perturbations.SteepestAscent"/>, projection, clamp).
+/// </summary>
+internal static class PgdChecks
+{
+    private const string Set = "02-pgd-and-cw";
+
+    [ExerciseCheck(Set, "project-linf")]
+    private static CheckResult ProjectLinf(IExerciseContext ctx)
+    {
+        var project = ctx.Evaluate<Func<Tensor, double, Tensor>>("ProjectLinf");
+        return CheckProjection("ProjectLinf", project, Norm.LInf);
+    }
+
+    [ExerciseCheck(Set, "project-l2")]
+    private static CheckResult ProjectL2(IExerciseContext ctx)
+    {
+        var project = ctx.Evaluate<Func<Tensor, double, Tensor>>("ProjectL2");
+        return CheckProjection("ProjectL2", project, Norm.L2);
+    }
+
+    /// <summary>Perturbations inside and outside the ball, a zero perturbation, ε = 0; per-example results.</summary>
+    private static CheckResult CheckProjection(string name, Func<Tensor, double, Tensor> project, Norm norm)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(2024);
+        // Eight examples of very different sizes (row i scaled by 0.02·3^i), so some are inside every ball and some outside.
+        var scales = tensor(Enumerable.Range(0, 8).Select(i => (float)(0.02 * Math.Pow(3, i))).ToArray()).view(8, 1, 1, 1);
+        var delta = (rand(new long[] { 8, 1, 28, 28 }, generator: generator) * 2 - 1) * scales;
+        delta[3] = zeros(1, 28, 28); // the zero perturbation: the L2 projection must not divide by 0
+        double[] budgets = norm == Norm.LInf ? [0.1, 0.3, 0.0] : [1.0, 3.0, 0.0];
+        foreach (double eps in budgets)
+        {
+            var input = delta.clone();
+            string call = $"{name}(delta, {F(eps)}) on 8 perturbations shaped (8, 1, 28, 28) with {(norm == Norm.LInf ? "L∞" : "L2")} norms " +
+                          $"from 0 to {F(Perturbations.Norms(delta, norm).max().item<float>())}";
+            var got = project(input, eps);
+            if (ShapeProblem(call, got, delta) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
+            if (!Same(input, delta))
+                return CheckResult.Fail($"{call} changed its input in place; return a new tensor (e.g. delta.clamp(...) instead of delta.clamp_(...)).");
+            got = got.detach().cpu().to_type(ScalarType.Float32);
+            if (got.isnan().any().item<bool>())
+                return CheckResult.Fail($"{call} returned NaN for example {NaNRow(got)}" +
+                                        (norm == Norm.L2 ? " (the zero perturbation: guard the division by its norm, e.g. norm.clamp_min(1e-12))." : "."));
+            var expected = Perturbations.Project(delta, eps, norm);
+            var gotNorms = Perturbations.Norms(got, norm);
+            var originalNorms = Perturbations.Norms(delta, norm);
+            for (int i = 0; i < 8; i++)
+            {
+                double before = originalNorms[i].item<float>(), after = gotNorms[i].item<float>();
+                double difference = (got[i] - expected[i]).abs().max().item<float>();
+                if (difference <= 1e-5 * Math.Max(1, eps)) continue;
+                string where = before <= eps ? $"inside the ball (norm {F(before)} ≤ ε), so it must come back unchanged"
+                                             : $"outside the ball (norm {F(before)} > ε), so it must come back with norm ε";
+                string hint = norm switch
+                {
+                    Norm.LInf => "the L∞ ball is a box: clip every entry to [-ε, ε]",
+                    _ when after > eps + 1e-4 => "scale the whole example by ε/‖δ‖₂ when its norm exceeds ε",
+                    _ when before <= eps => "examples inside the ball stay as they are: the factor is min(1, ε/‖δ‖₂)",
+                    _ when (got[i] - delta[i]).abs().max().item<float>() > 1e-6 && !Same(got[i].sign(), delta[i].sign()) =>
+                        "the projection keeps the direction: multiply by a positive factor, do not clip entries",
+                    _ => "each example is scaled by its own factor min(1, ε/‖δ_i‖₂): compute the norm per example (over its 784 pixels), not over the batch",
+                };
+                return CheckResult.Fail($"{call}: example {i} is {where}; it came back with norm {F(after)} " +
+                                        $"(largest entry difference from the right answer {F(difference)}). Hint: {hint}.");
+            }
+        }
+        return CheckResult.Pass($"{name} matches Perturbations.Project on perturbations inside and outside the ball, the zero perturbation and ε = 0");
+    }
+
+    private static int NaNRow(Tensor t)
+    {
+        var rows = t.flatten(1).isnan().any(1);
+        for (int i = 0; i < rows.shape[0]; i++) if (rows[i].item<bool>()) return i;
+        return -1;
+    }
+
+    [ExerciseCheck(Set, "pgd-step")]
+    private static CheckResult PgdStep(IExerciseContext ctx)
+    {
+        var step = ctx.Evaluate<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor, double, double, Norm, Tensor>>("PgdStep");
+        using var scope = NewDisposeScope();
+        var model = Baseline;
+        var (images, labels) = FirstTestImages(32);
+        foreach (var (norm, eps, alpha) in new[] { (Norm.LInf, 0.1, 0.025), (Norm.L2, 2.0, 0.5), (Norm.LInf, 0.03, 0.05) })
+        {
+            // Start from a point inside the ball (as PGD does after its random start or a few steps).
+            var generator = new Generator(7);
+            var start = (images + Perturbations.RandomStart(images, eps, norm, generator)).clamp(0, 1);
+            var (imagesCopy, startCopy, labelsCopy) = (images.clone(), start.clone(), labels.clone());
+            string call = $"PgdStep(baseline, 32 test images, a point of the ε-ball, labels, ε = {F(eps)}, α = {F(alpha)}, Norm.{norm})";
+            var got = step(model, imagesCopy, startCopy, labelsCopy, eps, alpha, norm);
+            if (ShapeProblem(call, got, images) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
+            if (!Same(imagesCopy, images) || !Same(startCopy, start))
+                return CheckResult.Fail($"{call} changed the images or the starting point it was given; build new tensors instead.");
+            if (got.requires_grad)
+                return CheckResult.Fail($"{call} returned a tensor that still requires gradients; return result.detach().");
+            got = got.detach().cpu().to_type(ScalarType.Float32);
+            var expected = ReferenceStep(model, images, start, labels, eps, alpha, norm);
+
+            float low = got.min().item<float>(), high = got.max().item<float>();
+            if (low < -1e-6 || high > 1 + 1e-6)
+                return CheckResult.Fail($"{call}: pixel values range over [{F(low)}, {F(high)}]; clamp the new point to [0, 1] after projecting.");
+            double largest = Perturbations.Norms(got - images, norm).max().item<float>();
+            if (largest > eps * (1 + 1e-4) + 1e-6)
+                return CheckResult.Fail($"{call}: a result is {F(largest)} from its clean image in {(norm == Norm.LInf ? "L∞" : "L2")}, outside the ε-ball: project " +
+                                        "the perturbation (new point − CLEAN image) onto the ball, then add it to the clean image.");
+            var differs = (got - expected).abs().gt(1e-4);
+            long mismatched = differs.sum().item<long>(), total = got.numel();
+            if (mismatched <= 0.001 * total) continue;
+            var moved = got - start;
+            var expectedMove = expected - start;
+            string hint;
+            if ((moved * expectedMove).lt(0).sum().item<long>() > (expectedMove.abs().gt(1e-6)).sum().item<long>() / 2)
+                hint = "most pixels move the wrong way: step UP the loss of the true labels";
+            else if (moved.abs().max().item<float>() < 1e-7)
+                hint = "the result is the starting point: take a step of size α along the steepest-ascent direction";
+            else
+                hint = norm == Norm.LInf
+                    ? "take the gradient at the CURRENT point (adversarial), step α·sign(gradient), then project (x' − images) onto the L∞ ball and clamp to [0, 1]"
+                    : "take the gradient at the CURRENT point, step α·g/‖g‖₂ per example, then project (x' − images) onto the L2 ball and clamp to [0, 1]";
+            return CheckResult.Fail($"{call}: {mismatched} of {total} pixels differ from the expected step (largest difference " +
+                                    $"{F((got - expected).abs().max().item<float>())}); {hint}.");
+        }
+        return CheckResult.Pass("PgdStep matches one projected steepest-ascent step under L∞ and L2, including steps larger than ε");
+    }
+
+    /// <summary>One untargeted PGD step from <paramref name="start"/>, as <see cref="Pgd"/> takes it.</summary>
+    private static Tensor ReferenceStep(nn.Module<Tensor, Tensor> model, Tensor images, Tensor start, Tensor labels, double eps, double alpha, Norm norm)
+    {
+        using var gradients = enable_grad();
+        var x = start.detach().clone().requires_grad_(true);
+        var loss = nn.functional.cross_entropy(model.forward(x), labels, reduction: nn.Reduction.Sum);
+        var gradient = autograd.grad(new[] { loss }, new[] { x })[0].detach();
+        var moved = start + alpha * Perturbations.SteepestAscent(gradient, norm);
+        return (images + Perturbations.Project(moved - images, eps, norm)).clamp(0, 1).detach();
+    }
+}
