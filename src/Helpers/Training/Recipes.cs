@@ -39,18 +39,7 @@ public static class Recipes
     /// </summary>
     public static RobustTrainingRecipe PgdAt { get; } = new()
     {
-        Training = new TrainingRecipe
-        {
-            Name = "pgd-at",
-            Architecture = "kolter-madry-cnn",
-            Dataset = "fashion-mnist",
-            Epochs = 10,
-            BatchSize = 128,
-            Optimizer = "adam",
-            LearningRate = 1e-3,
-            Schedule = "cosine",
-            Seed = 0,
-        },
+        Training = Baseline with { Name = "pgd-at", Epochs = 10, LearningRate = 1e-3 },
         Method = "pgd-at",
         Epsilon = 0.1,
         AttackSteps = 10,
@@ -64,18 +53,7 @@ public static class Recipes
     /// </summary>
     public static RobustTrainingRecipe Trades { get; } = new()
     {
-        Training = new TrainingRecipe
-        {
-            Name = "trades",
-            Architecture = "small-cnn",
-            Dataset = "fashion-mnist",
-            Epochs = 10,
-            BatchSize = 128,
-            Optimizer = "adam",
-            LearningRate = 1e-3,
-            Schedule = "cosine",
-            Seed = 0,
-        },
+        Training = Baseline with { Name = "trades", Architecture = "small-cnn", Epochs = 10, LearningRate = 1e-3 },
         Method = "trades",
         Epsilon = 0.1,
         AttackSteps = 10,
@@ -91,18 +69,7 @@ public static class Recipes
     /// </summary>
     public static RobustTrainingRecipe FastAt { get; } = new()
     {
-        Training = new TrainingRecipe
-        {
-            Name = "fast-at",
-            Architecture = "kolter-madry-cnn",
-            Dataset = "fashion-mnist",
-            Epochs = 10,
-            BatchSize = 128,
-            Optimizer = "adam",
-            LearningRate = 2e-3,
-            Schedule = "one-cycle",
-            Seed = 0,
-        },
+        Training = Baseline with { Name = "fast-at", Epochs = 10, Schedule = "one-cycle" },
         Method = "fast-at",
         Epsilon = 0.1,
         AttackSteps = 1,
