@@ -142,16 +142,7 @@ public sealed class GradeCommand : ICommand
     private static List<KeyValuePair<string, string>> ParametersFor(NotebookDocument notebook, string file,
         List<KeyValuePair<string, string>> cliParameters, Dictionary<string, List<KeyValuePair<string, string>>> fileParameters, bool isFolder)
     {
-        var parameters = new List<KeyValuePair<string, string>>();
-        if (fileParameters.TryGetValue(Path.GetFileName(file), out var fromFile))
-            parameters.AddRange(fromFile.Where(p => !cliParameters.Any(c => c.Key == p.Key)));
-        if (isFolder)
-        {
-            var cell = NotebookParameters.FindParametersCell(notebook);
-            var declared = cell is null ? [] : NotebookParameters.Parse(cell.Source).Select(d => d.Name).ToHashSet();
-            parameters.AddRange(cliParameters.Where(p => declared.Contains(p.Key)));
-        }
-        else parameters.AddRange(cliParameters);
+        var parameters = NotebookParameters.SelectFor(notebook, file, cliParameters, fileParameters, isFolder);
         NotebookParameters.Inject(notebook, parameters);
         return parameters;
     }

@@ -76,17 +76,8 @@ public sealed class RunCommand : ICommand
                 context.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
             }
-            var parameters = new List<KeyValuePair<string, string>>();
-            if (fileParameters.TryGetValue(Path.GetFileName(file), out var fromFile))
-                parameters.AddRange(fromFile.Where(p => !cliParameters.Any(c => c.Key == p.Key)));
-            if (isFolder)
-            {
-                // In a folder, --param applies to the notebooks that declare the name.
-                var cell = NotebookParameters.FindParametersCell(notebook);
-                var declared = cell is null ? [] : NotebookParameters.Parse(cell.Source).Select(d => d.Name).ToHashSet();
-                parameters.AddRange(cliParameters.Where(p => declared.Contains(p.Key)));
-            }
-            else parameters.AddRange(cliParameters);
+            // In a folder, --param applies to the notebooks that declare the name.
+            var parameters = NotebookParameters.SelectFor(notebook, file, cliParameters, fileParameters, isFolder);
             try
             {
                 NotebookParameters.Inject(notebook, parameters);

@@ -26,6 +26,27 @@ public sealed class ParameterException(string message) : Exception(message);
 /// </summary>
 public static class NotebookParameters
 {
+    /// <summary>
+    /// The parameter values that apply to one notebook of a run: those a parameters file gives for its file name (unless the
+    /// command line sets the same name), then the command line's — in a folder run only the names the notebook declares.
+    /// </summary>
+    public static List<KeyValuePair<string, string>> SelectFor(NotebookDocument notebook, string file,
+        IReadOnlyList<KeyValuePair<string, string>> cliParameters,
+        IReadOnlyDictionary<string, List<KeyValuePair<string, string>>> fileParameters, bool isFolder)
+    {
+        var parameters = new List<KeyValuePair<string, string>>();
+        if (fileParameters.TryGetValue(Path.GetFileName(file), out var fromFile))
+            parameters.AddRange(fromFile.Where(p => !cliParameters.Any(c => c.Key == p.Key)));
+        if (isFolder)
+        {
+            var cell = FindParametersCell(notebook);
+            var declared = cell is null ? [] : Parse(cell.Source).Select(d => d.Name).ToHashSet();
+            parameters.AddRange(cliParameters.Where(p => declared.Contains(p.Key)));
+        }
+        else parameters.AddRange(cliParameters);
+        return parameters;
+    }
+
     /// <summary>Tag of the cell with the defaults.</summary>
     public const string ParametersTag = "parameters";
 
