@@ -1,3 +1,4 @@
+using ModelSecurity.IO;
 using ModelSecurity.Notebooks.Export;
 using ModelSecurity.Notebooks.Format;
 
@@ -41,11 +42,7 @@ public sealed class ExportCommand : ICommand
         }
         string output = args.Value("output") ?? Path.ChangeExtension(file, ".html");
         string html = HtmlExporter.Export(notebook);
-        string full = Path.GetFullPath(output);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp";
-        File.WriteAllText(temp, html);
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.WriteAllText(output, html);
         context.Error.WriteLine($"Exported {file} to {output}");
         return Task.FromResult(ExitCodes.Ok);
     }

@@ -1,3 +1,4 @@
+using ModelSecurity.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -76,24 +77,16 @@ public sealed class RobustnessCommand : ICommand
                 context.Out.WriteLine(table);
             }
             if (args.Value("output") is { } json)
-                WriteAtomically(json, JsonSerializer.Serialize(
+                AtomicFile.WriteAllText(json, JsonSerializer.Serialize(
                     new { checkpoint = Path.GetFileName(path), info.Architecture, info.Dataset, images = data.Count, seed, attacks = finished, reports },
                     new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             if (args.Value("markdown") is { } markdown)
-                WriteAtomically(markdown, table + "\n");
+                AtomicFile.WriteAllText(markdown, table + "\n");
         }
         if (args.Value("output") is { } written) context.Out.WriteLine($"Wrote {written}");
         if (args.Value("markdown") is { } writtenTable) context.Out.WriteLine($"Wrote {writtenTable}");
         model.Dispose();
         return Task.FromResult(ExitCodes.Ok);
-    }
-
-    private static void WriteAtomically(string path, string content)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full + ".tmp", content);
-        File.Move(full + ".tmp", full, overwrite: true);
     }
 
     /// <summary>A Markdown table: one row per ε, one column per attack.</summary>

@@ -15,7 +15,12 @@ public static class RobustTraining
     /// <param name="device">Where to compute.</param>
     /// <param name="reporter">Training progress (default: console).</param>
     /// <param name="log">Where the early-stopping check reports (null: nowhere).</param>
-    public static TrainedModel Run(RobustTrainingRecipe recipe, Device device, ITrainingReporter? reporter = null, TextWriter? log = null)
+    /// <param name="curve">
+    /// Learning curves to record after every epoch (clean and PGD accuracy on validation images); measured before the
+    /// early-stopping check, so a collapsed epoch is recorded as it was. Null for none.
+    /// </param>
+    public static TrainedModel Run(RobustTrainingRecipe recipe, Device device, ITrainingReporter? reporter = null, TextWriter? log = null,
+                                   RobustnessCurve? curve = null)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         var objective = recipe.CreateObjective();
@@ -28,8 +33,16 @@ public static class RobustTraining
                 {
                     using var heldOut = train.Subset(Math.Min(recipe.EarlyStoppingImages, train.Count), recipe.Training.Seed + 1);
                     monitor = new CatastrophicOverfittingMonitor(heldOut, recipe.Epsilon, log: log);
-                    return monitor.Check;
+                    if (curve is null) return monitor.Check;
+                    var stopCheck = monitor;
+                    return (model, record) =>
+                    {
+                        curve.Record(model, record);
+                        return stopCheck.Check(model, record);
+                    };
                 };
+            else if (curve is not null)
+                check = _ => curve.Record;
             var trained = RecipeRunner.Run(recipe.Training, device, objective, reporter, recipe.CheckpointExtra(), check);
             if (monitor is null) return trained;
             var extra = new Dictionary<string, string>(trained.Info.Extra ?? new Dictionary<string, string>());

@@ -55,6 +55,39 @@ public static class Charts
         return Lines(title ?? $"Training: {history.Recipe.Name}", "epoch", "accuracy", series, yAsPercent: true);
     }
 
+    /// <summary>
+    /// The learning curves of adversarial training (<see cref="Defenses.RobustnessCurve"/>): training accuracy on the
+    /// batches as trained on, and clean and robust accuracy on the validation images, per epoch.
+    /// </summary>
+    public static GenericChart LearningCurves(IReadOnlyList<Defenses.CurvePoint> points, string title, string robustName = "robust (validation)")
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0) throw new ArgumentException("The curve has no points (no epoch was recorded).", nameof(points));
+        var epochs = points.Select(p => (double)p.Epoch).ToList();
+        return Lines(title, "epoch", "accuracy", new[]
+        {
+            new Series("training batches (as trained on)", epochs, points.Select(p => p.TrainAccuracy).ToList()),
+            new Series("clean (validation)", epochs, points.Select(p => p.CleanAccuracy).ToList()),
+            new Series(robustName, epochs, points.Select(p => p.RobustAccuracy).ToList()),
+        }, yAsPercent: true);
+    }
+
+    /// <summary>Stacked columns: for every label, the parts stacked on one another (e.g. natural + boundary error).</summary>
+    public static GenericChart StackedBars(string title, IReadOnlyList<string> labels, IEnumerable<(string Name, IReadOnlyList<double> Values)> parts,
+                                           string yTitle, bool yAsPercent = false)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(parts);
+        var columns = parts.Select(part =>
+        {
+            if (part.Values.Count != labels.Count)
+                throw new ArgumentException($"Part \"{part.Name}\" has {part.Values.Count} values for {labels.Count} labels.");
+            return CSharpChart.StackedColumn<double, string, string>(values: part.Values.ToArray(), Keys: labels.ToArray(), Name: part.Name);
+        }).ToList();
+        if (columns.Count == 0) throw new ArgumentException("A stacked chart needs at least one part.", nameof(parts));
+        return Style(CSharpChart.Combine(columns), title, "", yTitle, yAsPercent);
+    }
+
     /// <summary>A bar chart of named values (e.g. per-class accuracy).</summary>
     public static GenericChart Bars(string title, IReadOnlyList<string> labels, IReadOnlyList<double> values, string yTitle, bool yAsPercent = false)
     {

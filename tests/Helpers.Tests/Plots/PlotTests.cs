@@ -58,4 +58,25 @@ public class PlotTests
         Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", Array.Empty<Series>()));
         Assert.Throws<ArgumentException>(() => Charts.Bars("t", new[] { "a" }, new[] { 1.0, 2 }, "y"));
     }
+
+    [Fact]
+    public void LearningCurvesDrawTrainingCleanAndRobustAccuracy()
+    {
+        var points = new[] { new ModelSecurity.Defenses.CurvePoint(1, 1.0, 0.5, 0.8, 0.6, 10), new ModelSecurity.Defenses.CurvePoint(2, 0.8, 0.6, 0.85, 0.7, 10) };
+        var chart = Charts.LearningCurves(points, "PGD-AT", "PGD-10");
+        Assert.Equal(3, GenericChart.getTraces(chart).Length);
+        Assert.Contains("PGD-10", GenericChart.toFigureJson(chart));
+        Assert.Throws<ArgumentException>(() => Charts.LearningCurves(Array.Empty<ModelSecurity.Defenses.CurvePoint>(), "empty"));
+    }
+
+    [Fact]
+    public void StackedBarsStackOneTracePerPartAndCheckTheirLengths()
+    {
+        var labels = new[] { "standard", "PGD-AT" };
+        var chart = Charts.StackedBars("robust error", labels, new (string, IReadOnlyList<double>)[] { ("natural", new[] { 0.08, 0.15 }), ("boundary", new[] { 0.9, 0.1 }) }, "fraction", yAsPercent: true);
+        Assert.Equal(2, GenericChart.getTraces(chart).Length);
+        Assert.Contains("\"barmode\":\"stack\"", GenericChart.toFigureJson(chart));
+        Assert.Contains("1 values for 2 labels", Assert.Throws<ArgumentException>(() =>
+            Charts.StackedBars("t", labels, new (string, IReadOnlyList<double>)[] { ("natural", new[] { 0.1 }) }, "y")).Message);
+    }
 }

@@ -1,0 +1,129 @@
+using ModelSecurity.Defenses;
+using static ModelSecurity.Grading.Chapters.ChapterData;
+using static TorchSharp.torch;
+
+namespace ModelSecurity.Grading.Chapters;
+
+/// <summary>
+/// Exercise set <c>04-trades</c> (notebooks/04-trades.ipynb):
+/// <c>trades-loss</c> (<c>Tensor TradesLoss(Tensor cleanLogits, Tensor adversarialLogits, Tensor labels, double beta)</c>:
+/// CE(f(x), y) + β·KL(f(x) ‖ f(x′)), KL summed over classes and averaged over the batch), compared with
+/// <see cref="TradesKlAttack.KlDivergence"/> on random logits, gradients included; and <c>robust-error-parts</c>
+/// (<c>(double Natural, double Boundary) RobustErrorParts(Tensor cleanPredictions, Tensor adversarialPredictions, Tensor labels)</c>:
+/// the decomposition of robust error into natural and boundary error), on hand-made predictions.
+/// </summary>
+internal static class TradesChecks
+{
+    private const string Set = "04-trades";
+
+    [ExerciseCheck(Set, "trades-loss")]
+    private static CheckResult TradesLoss(IExerciseContext ctx)
+    {
+        var loss = ctx.Evaluate<Func<Tensor, Tensor, Tensor, double, Tensor>>("TradesLoss");
+        using var scope = NewDisposeScope();
+        var generator = new Generator(11);
+        var clean = randn(new long[] { 16, 10 }, generator: generator) * 3;
+        var adversarial = clean + randn(new long[] { 16, 10 }, generator: generator) * 2;
+        var labels = randint(0, 10, new long[] { 16 }, generator: generator);
+        foreach (double beta in new[] { 6.0, 1.0, 0.0 })
+        {
+            var (c, a) = (clean.clone().requires_grad_(true), adversarial.clone().requires_grad_(true));
+            string call = $"TradesLoss(16 clean logit rows, 16 adversarial logit rows, labels, β = {F(beta)})";
+            var got = loss(c, a, labels.clone(), beta);
+            if (got is null || got.IsInvalid) return CheckResult.Fail($"{call} returned no tensor; return the loss as a scalar tensor.");
+            if (got.numel() != 1)
+                return CheckResult.Fail($"{call} returned a tensor shaped ({string.Join(", ", got.shape)}); return one number (a scalar): average over the batch.");
+            if (!got.requires_grad)
+                return CheckResult.Fail($"{call} returned a loss without gradients: build it from the logits with tensor operations (no .item(), no detach()), so that training can backpropagate through it.");
+            double value = got.item<float>();
+            var (naturalPart, klPart) = Terms(clean, adversarial, labels);
+            double expected = naturalPart + beta * klPart;
+            if (Math.Abs(value - expected) > 1e-4 * Math.Max(1, Math.Abs(expected)))
+                return CheckResult.Fail($"{call} = {F(value)}; expected {F(expected)} (cross-entropy {F(naturalPart)} + β × KL {F(klPart)}). " +
+                                        $"Hint: {Hint(value, beta, clean, adversarial, labels)}.");
+            var expectedGrad = ExpectedGradient(clean, adversarial, labels, beta);
+            var grads = autograd.grad(new[] { got.reshape(Array.Empty<long>()) }, new[] { c, a }, allow_unused: true);
+            for (int k = 0; k < 2; k++)
+            {
+                var g = grads[k];
+                string which = k == 0 ? "clean" : "adversarial";
+                if (beta > 0 && (g is null || g.IsInvalid))
+                    return CheckResult.Fail($"{call}: the loss does not depend on the {which} logits through autograd; build both terms from the logits you are given.");
+                if (g is null || g.IsInvalid) continue;
+                double gradDifference = (g - expectedGrad[k]).abs().max().item<float>();
+                if (gradDifference > 1e-4)
+                    return CheckResult.Fail($"{call}: the gradient with respect to the {which} logits differs from the expected one by up to {F(gradDifference)}; " +
+                                            "the value is right, so some part of the computation is detached (e.g. built from .data<float>() or detach()).");
+            }
+        }
+        return CheckResult.Pass("TradesLoss = CE(f(x), y) + β·KL(f(x) ‖ f(x′)) (batch mean), with the right value and gradients for β = 6, 1 and 0");
+    }
+
+    private static (double Natural, double Kl) Terms(Tensor clean, Tensor adversarial, Tensor labels)
+    {
+        using var noGrad = no_grad();
+        return (nn.functional.cross_entropy(clean, labels).item<float>(), TradesKlAttack.KlDivergence(clean, adversarial).mean().item<float>());
+    }
+
+    private static Tensor[] ExpectedGradient(Tensor clean, Tensor adversarial, Tensor labels, double beta)
+    {
+        using var gradients = enable_grad();
+        var (c, a) = (clean.clone().requires_grad_(true), adversarial.clone().requires_grad_(true));
+        var total = nn.functional.cross_entropy(c, labels) + beta * TradesKlAttack.KlDivergence(c, a).mean();
+        var g = autograd.grad(new[] { total }, new[] { c, a });
+        return [g[0].detach(), g[1].detach()];
+    }
+
+    /// <summary>Which common mistake gives <paramref name="value"/>.</summary>
+    private static string Hint(double value, double beta, Tensor clean, Tensor adversarial, Tensor labels)
+    {
+        using var noGrad = no_grad();
+        double ce = nn.functional.cross_entropy(clean, labels).item<float>();
+        double kl = TradesKlAttack.KlDivergence(clean, adversarial).mean().item<float>();
+        double reversed = TradesKlAttack.KlDivergence(adversarial, clean).mean().item<float>();
+        double adversarialCe = nn.functional.cross_entropy(adversarial, labels).item<float>();
+        bool Near(double x) => Math.Abs(value - x) <= 1e-4 * Math.Max(1, Math.Abs(x));
+        if (Near(ce + beta * reversed))
+            return "the KL is the wrong way round: TRADES uses KL(f(x) ‖ f(x′)) = Σ p·(log p − log q) with p from the CLEAN logits and q from the adversarial ones";
+        if (Near(ce + beta * kl / 10))
+            return "the KL is averaged over the classes too; sum it over the 10 classes and average only over the batch";
+        if (Near(ce + beta * kl * 16))
+            return "the KL is summed over the batch; average it over the 16 examples (\"batchmean\")";
+        if (Near(ce + kl))
+            return "multiply the KL term by β";
+        if (Near(adversarialCe + beta * kl))
+            return "the natural term is the cross-entropy of the CLEAN logits, CE(f(x), y)";
+        return "CE: nn.functional.cross_entropy(cleanLogits, labels); KL: with logP = cleanLogits.log_softmax(1) and logQ = adversarialLogits.log_softmax(1), " +
+               "(logP.exp() * (logP - logQ)).sum(1).mean()";
+    }
+
+    [ExerciseCheck(Set, "robust-error-parts")]
+    private static CheckResult RobustErrorParts(IExerciseContext ctx)
+    {
+        var parts = ctx.Evaluate<Func<Tensor, Tensor, Tensor, (double Natural, double Boundary)>>("RobustErrorParts");
+        using var scope = NewDisposeScope();
+        // Ten examples covering every case: clean right and attack failed (0, 1, 2), clean right but attack succeeded (3, 4, 5),
+        // clean wrong and adversarial also wrong (6, 7), clean wrong but adversarial right by accident (8),
+        // clean wrong and the attack moved it to yet another wrong class (9).
+        var labels = tensor(new long[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 });
+        var clean = tensor(new long[] { 0, 1, 2, 3, 4, 5, 0, 0, 0, 0 });
+        var adversarial = tensor(new long[] { 0, 1, 2, 9, 9, 0, 0, 1, 8, 3 });
+        const double natural = 0.4, boundary = 0.3;
+        var (got, expectedMessage) = (parts(clean.clone(), adversarial.clone(), labels.clone()), $"(Natural {F(natural)}, Boundary {F(boundary)})");
+        string call = "RobustErrorParts on 10 examples (4 misclassified without attack, 3 more flipped by it)";
+        if (Math.Abs(got.Natural - natural) > 1e-9 || Math.Abs(got.Boundary - boundary) > 1e-9)
+        {
+            string hint =
+                Math.Abs(got.Natural - 0.6) < 1e-9 ? "the natural error counts clean mistakes only, mean(clean ≠ labels)" :
+                Math.Abs(got.Boundary - 0.6) < 1e-9 || Math.Abs(got.Boundary - 0.5) < 1e-9 || Math.Abs(got.Boundary - 0.4) < 1e-9
+                    ? "the boundary error counts only examples the model gets RIGHT without attack and that the attack flips: mean(clean == labels & adversarial ≠ clean)"
+                    : Math.Abs(got.Natural + got.Boundary - 0.7) < 1e-9 ? "the sum is right but the split is not: natural = mean(clean ≠ labels), boundary = mean(clean == labels & adversarial ≠ clean)"
+                    : "both are fractions of ALL examples: natural = mean(clean ≠ labels), boundary = mean(clean == labels & adversarial ≠ clean)";
+            return CheckResult.Fail($"{call} returned (Natural {F(got.Natural)}, Boundary {F(got.Boundary)}); expected {expectedMessage}. Hint: {hint}.");
+        }
+        var all = parts(labels.clone(), labels.clone(), labels.clone());
+        if (all.Natural != 0 || all.Boundary != 0)
+            return CheckResult.Fail($"With every prediction right and no attack success, RobustErrorParts returned (Natural {F(all.Natural)}, Boundary {F(all.Boundary)}); expected (0, 0).");
+        return CheckResult.Pass("RobustErrorParts splits robust error into natural error (0.4) and boundary error (0.3) on every case, and gives (0, 0) for a perfect model");
+    }
+}
