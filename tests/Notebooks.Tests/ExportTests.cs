@@ -46,6 +46,8 @@ public class ExportTests
         Assert.Equal("<ol start=\"3\">\n<li>c</li>\n<li>d</li>\n</ol>\n", Markdown.ToHtml("3. c\n4. d"));
         Assert.Equal("<p>costs $5 and $6</p>\n", Markdown.ToHtml("costs $5 and $6"));
         Assert.Equal("<ul>\n<li>a</li>\n</ul>\n<ol>\n<li>b</li>\n</ol>\n", Markdown.ToHtml("- a\n1. b"));
+        // Emphasis may span the line breaks of a paragraph (as in CommonMark); two trailing spaces make a hard break.
+        Assert.Equal("<p>grows <strong>linearly with the\ndimension</strong>. Next<br>\nline</p>\n", Markdown.ToHtml("grows **linearly with the\ndimension**. Next  \nline"));
     }
 
     private static int Occurrences(string text, string what)

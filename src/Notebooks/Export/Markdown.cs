@@ -90,10 +90,14 @@ public static partial class Markdown
             var paragraph = new List<string>();
             while (i < end && lines[i].Trim().Length > 0 && !StartsBlock(lines, i, end)) paragraph.Add(lines[i++]);
             if (paragraph.Count == 0) paragraph.Add(lines[i++]);
-            html.Append("<p>").Append(string.Join("\n", paragraph.Select((p, k) =>
-                Inline(p.Trim()) + (k < paragraph.Count - 1 && p.EndsWith("  ", StringComparison.Ordinal) ? "<br>" : "")))).Append("</p>\n");
+            // The paragraph is formatted as a whole, so emphasis may span a line break; "\u0003" marks hard breaks.
+            string joined = string.Join("\n", paragraph.Select((p, k) =>
+                p.Trim() + (k < paragraph.Count - 1 && p.EndsWith("  ", StringComparison.Ordinal) ? HardBreak : "")));
+            html.Append("<p>").Append(Inline(joined).Replace(HardBreak, "<br>", StringComparison.Ordinal)).Append("</p>\n");
         }
     }
+
+    private const string HardBreak = "\u0003";
 
     private static bool StartsBlock(string[] lines, int i, int end)
     {
@@ -225,9 +229,9 @@ public static partial class Markdown
     [GeneratedRegex(@"!\[([^\]]*)\]\(([^)\s]+(?:\s+""[^""]*"")?)\)")] private static partial Regex Image();
     [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+(?:\s+""[^""]*"")?)\)")] private static partial Regex Link();
     [GeneratedRegex(@"<(https?://[^>\s]+)>")] private static partial Regex AutoLink();
-    [GeneratedRegex(@"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")] private static partial Regex Strong();
-    [GeneratedRegex(@"(^|[^\w*])([*_])(?=\S)(.+?)(?<=\S)\2(?!\w)")] private static partial Regex Emphasis();
-    [GeneratedRegex(@"~~(?=\S)(.+?)(?<=\S)~~")] private static partial Regex Strike();
+    [GeneratedRegex(@"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", RegexOptions.Singleline)] private static partial Regex Strong();
+    [GeneratedRegex(@"(^|[^\w*])([*_])(?=\S)(.+?)(?<=\S)\2(?!\w)", RegexOptions.Singleline)] private static partial Regex Emphasis();
+    [GeneratedRegex(@"~~(?=\S)(.+?)(?<=\S)~~", RegexOptions.Singleline)] private static partial Regex Strike();
     [GeneratedRegex("\u0001(\\d+)\u0002")] private static partial Regex Restore();
     [GeneratedRegex(@"[^a-z0-9]+")] private static partial Regex SlugChars();
 }
