@@ -178,6 +178,14 @@ public class PldAccountantTests
     }
 
     [Fact]
+    public void AnOversizedGridIsRefusedBeforeAllocating()
+    {
+        // σ = 0.001 spans privacy losses up to ~5·10⁵, i.e. ~5·10⁹ grid points at h = 1e-4.
+        var error = Assert.Throws<InvalidOperationException>(() => Run(0.001, 1.0, 1).GetEpsilon(1e-5));
+        Assert.Contains("discretisation interval", error.Message);
+    }
+
+    [Fact]
     public void EmptyHistoryHasSpentNothing()
     {
         var accountant = new PldAccountant();

@@ -45,6 +45,7 @@ public sealed class PldAccountant : PrivacyAccountant
     public double Interval { get; }
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The loss grid would exceed 2²⁶ points (tiny σ or interval).</exception>
     public override double GetEpsilon(double delta)
     {
         Guard.Delta(delta);
@@ -53,6 +54,7 @@ public sealed class PldAccountant : PrivacyAccountant
     }
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The loss grid would exceed 2²⁶ points (tiny σ or interval).</exception>
     public override double GetDelta(double epsilon)
     {
         Guard.NonNegative(epsilon, nameof(epsilon));

@@ -30,7 +30,7 @@ public sealed class RdpAccountant : PrivacyAccountant
         Orders = orders is null ? DefaultOrders : [.. orders];
         if (Orders.Count == 0) throw new ArgumentException("at least one RDP order is needed.", nameof(orders));
         foreach (var a in Orders) SubsampledGaussianRdp.CheckOrder(a);
-        if (!Enum.IsDefined(conversion)) throw new ArgumentOutOfRangeException(nameof(conversion), conversion, "unknown RdpConversion.");
+        RdpToDp.CheckConversion(conversion);
         Conversion = conversion;
     }
 

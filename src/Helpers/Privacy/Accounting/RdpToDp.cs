@@ -16,6 +16,7 @@ public static class RdpToDp
         RdpConversion conversion = RdpConversion.Balle2020)
     {
         CheckCurve(orders, rdp);
+        CheckConversion(conversion);
         Guard.Delta(delta);
         var logDelta = Math.Log(delta);
         double best = double.PositiveInfinity, bestOrder = double.NaN;
@@ -46,6 +47,7 @@ public static class RdpToDp
         RdpConversion conversion = RdpConversion.Balle2020)
     {
         CheckCurve(orders, rdp);
+        CheckConversion(conversion);
         Guard.NonNegative(epsilon, nameof(epsilon));
         double best = double.PositiveInfinity, bestOrder = double.NaN;
         for (var i = 0; i < orders.Count; i++)
@@ -66,6 +68,12 @@ public static class RdpToDp
             }
         }
         return new RdpPrivacySpent(epsilon, Math.Min(Math.Exp(best), 1.0), bestOrder);
+    }
+
+    internal static void CheckConversion(RdpConversion conversion)
+    {
+        if (!Enum.IsDefined(conversion))
+            throw new ArgumentOutOfRangeException(nameof(conversion), conversion, "conversion must be RdpConversion.Classic or RdpConversion.Balle2020.");
     }
 
     private static void CheckCurve(IReadOnlyList<double> orders, IReadOnlyList<double> rdp)

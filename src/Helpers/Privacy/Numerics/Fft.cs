@@ -10,7 +10,7 @@ internal static class Fft
     /// <summary>The smallest power of two ≥ <paramref name="n"/>.</summary>
     public static int NextPowerOfTwo(long n)
     {
-        if (n > 1 << 30) throw new InvalidOperationException($"an FFT of {n} points is beyond this implementation (at most 2^30).");
+        if (n > 1 << 27) throw new InvalidOperationException($"an FFT of {n} points is beyond this implementation (at most 2^27).");
         var size = 1;
         while (size < n) size <<= 1;
         return size;

@@ -23,6 +23,9 @@ internal sealed class PldPmf
         InfinityMass = Math.Min(1.0, Math.Max(0.0, infinityMass));
     }
 
+    /// <summary>Largest grid an FFT may use (2²⁶ points: two arrays of 512 MiB).</summary>
+    public const int MaxPoints = 1 << 26;
+
     public double Interval { get; }
 
     public long LowerIndex { get; }
@@ -71,6 +74,8 @@ internal sealed class PldPmf
     public PldPmf Compose(PldPmf other, double tailMassTruncation)
     {
         if (other.Interval != Interval) throw new InvalidOperationException("privacy loss distributions with different discretisation intervals cannot be composed.");
+        if ((long)Probabilities.Length + other.Probabilities.Length > MaxPoints)
+            throw new InvalidOperationException($"composing needs more than {MaxPoints} privacy-loss points; use a larger discretisation interval (now {Interval}).");
         var probabilities = Fft.Convolve(Probabilities, other.Probabilities);
         ClampNegatives(probabilities);
         var infinity = InfinityMass + other.InfinityMass - InfinityMass * other.InfinityMass;
@@ -88,6 +93,9 @@ internal sealed class PldPmf
         var n = Probabilities.Length;
         var (lo, hi) = SelfComposeBounds(Probabilities, times, tailMassTruncation);
         var outLength = hi - lo + 1;
+        if (Math.Max(outLength, n) > MaxPoints)
+            throw new InvalidOperationException(
+                $"composing {times} steps needs {Math.Max(outLength, n)} privacy-loss points (at most {MaxPoints}); use a larger discretisation interval (now {Interval}).");
         var fftLength = Fft.NextPowerOfTwo(Math.Max(outLength, n));
         var circular = Fft.CircularSelfConvolve(Probabilities, times, fftLength);
         var result = new double[outLength];

@@ -80,7 +80,7 @@ internal static class SubsampledGaussianPld
         var first = (long)Math.Floor(epsilonLower / interval);
         var last = (long)Math.Ceiling(epsilonUpper / interval);
         var count = last - first + 1;
-        if (count > 50_000_000)
+        if (count > PldPmf.MaxPoints)
             throw new InvalidOperationException($"the privacy loss grid would need {count} points; use a larger discretisation interval (now {interval}) or more noise.");
         var deltas = new double[count];
         for (long i = 0; i < count; i++) deltas[i] = Math.Clamp(delta((first + i) * interval), 0, 1);
