@@ -74,17 +74,17 @@ internal static class AdversarialTrainingBenchmark
         return new Trainer(SilentTrainingReporter.Instance).Fit(model, data, recipe, CPU, objective: objective).TotalSeconds;
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
         catch (IOException) { return "?"; }
         catch (UnauthorizedAccessException) { return "?"; }
     }
 
-    private static string Runs(IEnumerable<double> seconds) =>
+    internal static string Runs(IEnumerable<double> seconds) =>
         string.Join(", ", seconds.Select(s => s.ToString("F1", CultureInfo.InvariantCulture)));
 
-    private static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         string? text = Text(args, name);
         if (text is null) return fallback;
@@ -92,7 +92,7 @@ internal static class AdversarialTrainingBenchmark
             ? value : throw new ArgumentException($"{name} takes a positive whole number, not '{text}'");
     }
 
-    private static string? Text(string[] args, string name)
+    internal static string? Text(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

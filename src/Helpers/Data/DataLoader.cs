@@ -93,7 +93,7 @@ public sealed class DataLoader : IEnumerable<Batch>
     }
 
     /// <summary>Mixes seed and epoch (SplitMix64 finaliser) into a seed for <see cref="Random"/>; stable across runs and platforms.</summary>
-    private static int EpochSeed(int seed, int epoch)
+    internal static int EpochSeed(int seed, int epoch)
     {
         ulong z = ((ulong)(uint)seed << 32 | (uint)epoch) + 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
@@ -109,21 +109,25 @@ public sealed class DataLoader : IEnumerable<Batch>
         {
             int start = b * BatchSize;
             int size = Math.Min(BatchSize, order.Length - start);
-            yield return Make(order.AsSpan(start, size).ToArray());
+            yield return Gather(Dataset, order.AsSpan(start, size).ToArray(), _device);
         }
     }
 
-    private Batch Make(long[] indices)
+    /// <summary>
+    /// Copies the examples at <paramref name="indices"/> (possibly none) into a new batch on <paramref name="device"/>;
+    /// shared with the other samplers (e.g. Poisson sampling for DP-SGD).
+    /// </summary>
+    internal static Batch Gather(ImageDataset dataset, long[] indices, Device device)
     {
         using var index = tensor(indices, ScalarType.Int64);
-        Tensor images = Dataset.Images.index_select(0, index);
-        Tensor labels = Dataset.Labels.index_select(0, index);
-        if (_device.type != DeviceType.CPU)
+        Tensor images = dataset.Images.index_select(0, index);
+        Tensor labels = dataset.Labels.index_select(0, index);
+        if (device.type != DeviceType.CPU)
         {
             using var cpuImages = images;
             using var cpuLabels = labels;
-            images = cpuImages.to(_device);
-            labels = cpuLabels.to(_device);
+            images = cpuImages.to(device);
+            labels = cpuLabels.to(device);
         }
         return new Batch(images, labels);
     }

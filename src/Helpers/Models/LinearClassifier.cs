@@ -37,6 +37,6 @@ public sealed class LinearClassifier : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         ImageInput.Validate(input, this, acceptFlat: true);
-        return linear.forward(input.flatten(1));
+        return linear.call(input.flatten(1)); // call, not forward: runs the layer's forward hooks (DP-SGD uses them)
     }
 }

@@ -49,6 +49,7 @@ public sealed class Mlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         ImageInput.Validate(input, this, acceptFlat: true);
-        return fc2.forward(relu.forward(fc1.forward(input.flatten(1))));
+        // call, not forward: runs the layers' forward hooks (DP-SGD's per-example gradients use them)
+        return fc2.call(relu.call(fc1.call(input.flatten(1))));
     }
 }

@@ -55,11 +55,34 @@ public sealed class Trainer
         var data = subset ?? train;
         model.to(device);
         using var optimizer = CreateOptimizer(model, recipe);
-        var schedule = LearningRateSchedules.Create(recipe.Schedule, recipe.Epochs);
         var loader = new DataLoader(data, recipe.BatchSize, device, shuffle: true, seed: recipe.Seed);
-        var history = new TrainingHistory(recipe, objective.Name);
-        int batches = loader.BatchCount;
-        int reportEvery = ProgressReportsPerEpoch == 0 ? int.MaxValue : Math.Max(1, batches / ProgressReportsPerEpoch);
+        return Run(model, recipe, objective.Name, optimizer, loader, loader.BatchCount, device, validation, batch =>
+        {
+            optimizer.zero_grad();
+            var step = objective.Compute(model, batch.Images, batch.Labels);
+            step.Loss.backward();
+            optimizer.step();
+            return new BatchOutcome(step.Loss.item<float>() * batch.Count,
+                step.Logits.argmax(1).eq(batch.Labels).sum().item<long>(), batch.Count);
+        });
+    }
+
+    /// <summary>What training on one batch measured: summed loss, correct predictions, examples.</summary>
+    internal readonly record struct BatchOutcome(double LossSum, long Correct, int Count);
+
+    /// <summary>
+    /// The loop shared by <see cref="Fit"/> and other update rules (DP-SGD, <c>ModelSecurity.Privacy.DpTrainer</c>):
+    /// learning-rate schedule, progress, epoch records, validation and early stopping around
+    /// <paramref name="trainOn"/>, which updates the model on one batch. Each enumeration of <paramref name="batches"/>
+    /// is one epoch of <paramref name="batchesPerEpoch"/> batches; every batch runs in its own dispose scope.
+    /// </summary>
+    internal TrainingHistory Run(
+        nn.Module<Tensor, Tensor> model, TrainingRecipe recipe, string objectiveName, optim.Optimizer optimizer,
+        IEnumerable<Batch> batches, int batchesPerEpoch, Device device, ImageDataset? validation, Func<Batch, BatchOutcome> trainOn)
+    {
+        var schedule = LearningRateSchedules.Create(recipe.Schedule, recipe.Epochs);
+        var history = new TrainingHistory(recipe, objectiveName);
+        int reportEvery = ProgressReportsPerEpoch == 0 ? int.MaxValue : Math.Max(1, batchesPerEpoch / ProgressReportsPerEpoch);
 
         for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
         {
@@ -68,27 +91,23 @@ public sealed class Trainer
             double lossSum = 0, learningRate = recipe.LearningRate;
             long correct = 0, seen = 0;
             int batchIndex = 0;
-            foreach (var batch in loader)
+            foreach (var batch in batches)
             {
                 Runtime.Interruption.ThrowIfRequested();
                 using var scope = NewDisposeScope();
                 using (batch)
                 {
-                    learningRate = recipe.LearningRate * schedule.FactorAt(epoch - 1 + (double)batchIndex / batches);
+                    learningRate = recipe.LearningRate * schedule.FactorAt(epoch - 1 + (double)batchIndex / batchesPerEpoch);
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
 
-                    optimizer.zero_grad();
-                    var step = objective.Compute(model, batch.Images, batch.Labels);
-                    step.Loss.backward();
-                    optimizer.step();
-
-                    lossSum += step.Loss.item<float>() * batch.Count;
-                    correct += step.Logits.argmax(1).eq(batch.Labels).sum().item<long>();
-                    seen += batch.Count;
+                    var outcome = trainOn(batch);
+                    lossSum += outcome.LossSum;
+                    correct += outcome.Correct;
+                    seen += outcome.Count;
                 }
                 batchIndex++;
-                if (batchIndex % reportEvery == 0 && batchIndex < batches)
-                    Reporter.OnProgress(new TrainingProgress(epoch, recipe.Epochs, batchIndex, batches, lossSum / seen,
+                if (batchIndex % reportEvery == 0 && batchIndex < batchesPerEpoch)
+                    Reporter.OnProgress(new TrainingProgress(epoch, recipe.Epochs, batchIndex, batchesPerEpoch, lossSum / seen,
                         (double)correct / seen, seen / clock.Elapsed.TotalSeconds, learningRate));
             }
             clock.Stop();
@@ -115,7 +134,8 @@ public sealed class Trainer
         return history;
     }
 
-    private static optim.Optimizer CreateOptimizer(nn.Module<Tensor, Tensor> model, TrainingRecipe recipe) =>
+    /// <summary>The recipe's optimizer over all of the model's parameters.</summary>
+    internal static optim.Optimizer CreateOptimizer(nn.Module<Tensor, Tensor> model, TrainingRecipe recipe) =>
         recipe.Optimizer switch
         {
             "adam" => optim.Adam(model.parameters(), recipe.LearningRate, weight_decay: recipe.WeightDecay),
