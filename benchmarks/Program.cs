@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["engine"] = EngineOverheadBenchmark.RunAsync,
     ["pgd"] = PgdThroughputBenchmark.RunAsync,
     ["adversarial-training"] = AdversarialTrainingBenchmark.RunAsync,
+    ["federated"] = FederatedRoundBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
