@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["pgd"] = PgdThroughputBenchmark.RunAsync,
     ["adversarial-training"] = AdversarialTrainingBenchmark.RunAsync,
     ["dp-sgd"] = DpSgdBenchmark.RunAsync,
+    ["federated"] = FederatedRoundBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
