@@ -92,7 +92,7 @@ public sealed class JupyterKernel : IDisposable
                 _controlQueue.Writer.TryWrite(message);
                 break;
             case KernelChannel.Stdin when message.MsgType == "input_reply":
-                _executor.Stdin.Deliver(message);
+                if (!_executor.Stdin.Deliver(message)) Log("input_reply ignored: no input request is waiting for it");
                 break;
             default:
                 Log($"ignored {message.MsgType} on {channel}");
@@ -231,8 +231,9 @@ public sealed class JupyterKernel : IDisposable
         var symbols = InspectionProvider.SymbolsAt(document, cursor);
         var reply = new JsonObject { ["status"] = "ok", ["found"] = symbols.Count > 0, ["data"] = new JsonObject(), ["metadata"] = new JsonObject() };
         if (symbols.Count == 0) return reply;
+        // A variable of an earlier cell (a field of an earlier submission, not of the cell being edited) shows its value.
         string? value = symbols is [Microsoft.CodeAnalysis.IFieldSymbol { ContainingType.IsScriptClass: true } variable]
-                        && !document.Code.Contains(variable.Name + " =", StringComparison.Ordinal)
+                        && !Microsoft.CodeAnalysis.SymbolEqualityComparer.Default.Equals(variable.ContainingAssembly, document.Model.Compilation.Assembly)
             ? await ValueOfAsync(variable.Name).ConfigureAwait(false)
             : null;
         reply["data"] = new JsonObject

@@ -16,6 +16,8 @@ public class KernelLifecycleTests
         Assert.True((double)r["interrupt_seconds"]! < 3, $"interrupt took {r["interrupt_seconds"]} s");
         Assert.Equal("ok", r["after"]!["reply"].Str("status"));
         Assert.Equal("true", r["after"].Iopub().Single(m => m.Type == "execute_result").Content["data"].Str("text/plain"));
+        Assert.Equal(["System.OperationCanceledException", "System.OperationCanceledException"], r["signal"].Strings());
+        Assert.True((bool)r["alive_after_signals"]!);
 
         Assert.Equal("input_request", r["input_request"].Str("type"));
         Assert.True((bool)r["input_request"]!["parent"]!);

@@ -51,7 +51,14 @@ internal sealed class CellExecutor
         var active = Active;
         if (active is null) return false;
         _log($"interrupt requested for {active.Request.MsgId}");
-        active.Interrupt.Cancel();
+        try
+        {
+            active.Interrupt.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // the cell ended meanwhile
+        }
         return true;
     }
 
@@ -147,10 +154,11 @@ internal sealed class CellExecutor
         return results;
     }
 
-    private void SendInputRequest(JupyterMessage request, string prompt)
+    private string SendInputRequest(JupyterMessage request, string prompt)
     {
         var message = JupyterMessage.Create(_session, "input_request", new JsonObject { ["prompt"] = prompt, ["password"] = false }, request);
         _send(KernelChannel.Stdin, message);
+        return message.MsgId;
     }
 
     private static bool Bool(JsonObject content, string name, bool fallback) =>

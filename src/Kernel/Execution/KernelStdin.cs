@@ -9,20 +9,27 @@ namespace ModelSecurity.Kernel.Execution;
 /// When the request has <c>allow_stdin: false</c> (e.g. a notebook run headless by nbclient) reading fails with a
 /// clear message; outside a running cell it reads end of input.
 /// </summary>
-internal sealed class KernelStdin(Func<ActiveExecution?> active, Action<JupyterMessage, string> sendInputRequest) : TextReader
+internal sealed class KernelStdin(Func<ActiveExecution?> active, Func<JupyterMessage, string, string> sendInputRequest) : TextReader
 {
     private readonly object _gate = new();
     private TaskCompletionSource<string>? _pending;
+    private string? _pendingRequestId;
     private string _buffer = "";
 
-    /// <summary>An <c>input_reply</c> arrived.</summary>
-    public void Deliver(JupyterMessage reply)
+    /// <summary>An <c>input_reply</c> arrived; it answers the pending request unless its parent header names another request.</summary>
+    /// <returns>False when no request was waiting for it (e.g. the cell was interrupted meanwhile).</returns>
+    public bool Deliver(JupyterMessage reply)
     {
         string value = (string?)reply.Content["value"] ?? "";
         lock (_gate)
         {
-            _pending?.TrySetResult(value);
+            // jupyter_client's KernelClient.input() sends no parent header; when there is one it must be the pending request.
+            string? parent = (string?)reply.ParentHeader["msg_id"];
+            if (_pending is null || (!string.IsNullOrEmpty(parent) && parent != _pendingRequestId)) return false;
+            _pending.TrySetResult(value);
             _pending = null;
+            _pendingRequestId = null;
+            return true;
         }
     }
 
@@ -77,8 +84,8 @@ internal sealed class KernelStdin(Func<ActiveExecution?> active, Action<JupyterM
         {
             _pending?.TrySetCanceled();
             _pending = pending;
+            _pendingRequestId = sendInputRequest(execution.Request, "");
         }
-        sendInputRequest(execution.Request, "");
         try
         {
             pending.Task.Wait(execution.Interrupt.Token);

@@ -1,4 +1,5 @@
 """interrupt_request during a long loop, the kernel usable afterwards; input_request for Console.ReadLine."""
+import signal
 import time
 from harness import start, execute, wait_reply, iopub_for, emit
 
@@ -13,6 +14,16 @@ try:
     r["interrupted"] = wait_reply(kc, msg_id, timeout=30)["content"]
     r["interrupt_seconds"] = time.time() - t
     r["after"] = execute(kc, "steps > 10")
+
+    # SIGINT (what a front end sends when a kernelspec says interrupt_mode "signal", or Ctrl+C in a terminal)
+    # interrupts the running cell too, twice in a row, and never ends the process.
+    r["signal"] = []
+    for attempt in range(2):
+        msg_id = kc.execute("while (true) { Thread.Sleep(10); ModelSecurity.Runtime.Interruption.ThrowIfRequested(); }")
+        time.sleep(0.5)
+        km.signal_kernel(signal.SIGINT)
+        r["signal"].append(wait_reply(kc, msg_id, timeout=30)["content"]["ename"])
+    r["alive_after_signals"] = km.is_alive()
 
     # Console.ReadLine asks the front end.
     msg_id = kc.execute('Console.Write("Name? ");\nvar name = Console.ReadLine();\nConsole.WriteLine($"Hello, {name}!");', allow_stdin=True)
