@@ -141,6 +141,11 @@ public sealed class KernelCommand : ICommand
             bool restart = await kernel.RunAsync().ConfigureAwait(false);
             context.Error.WriteLine(restart ? "[kernel] exiting for a restart" : "[kernel] exiting");
         }
+        catch (NetMQ.NetMQException e)
+        {
+            context.Error.WriteLine($"course kernel: cannot bind the sockets named in {file} ({e.ErrorCode}): {e.Message}");
+            return ExitCodes.Failed;
+        }
         finally
         {
             CtrlC.Override = null;
