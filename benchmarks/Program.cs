@@ -4,6 +4,7 @@ using ModelSecurity.Benchmarks;
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
     ["engine"] = EngineOverheadBenchmark.RunAsync,
+    ["kernel"] = KernelRoundTripBenchmark.RunAsync,
     ["pgd"] = PgdThroughputBenchmark.RunAsync,
     ["adversarial-training"] = AdversarialTrainingBenchmark.RunAsync,
     ["dp-sgd"] = DpSgdBenchmark.RunAsync,

@@ -7,7 +7,8 @@ packages=(
   python3-nbformat      # validates the notebooks the engine writes (tests)
   python3-nbclient      # drives notebooks through Jupyter (tests)
   python3-nbconvert
-  python3-jupyter-client
+  python3-jupyter-client  # drives the course's Jupyter kernel (tests)
+  python3-zmq             # raw ZeroMQ messages to the kernel (signature tests)
 )
 missing=()
 for p in "${packages[@]}"; do

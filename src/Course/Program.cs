@@ -4,6 +4,12 @@ using ModelSecurity.Cli;
 using var interrupt = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
+    if (CtrlC.Override is { } handler)
+    {
+        e.Cancel = true;
+        handler();
+        return;
+    }
     if (interrupt.IsCancellationRequested) return; // second Ctrl+C: default handling terminates
     e.Cancel = true;
     Console.Error.WriteLine("\nInterrupting (Ctrl+C again to abort immediately)...");

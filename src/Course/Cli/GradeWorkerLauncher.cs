@@ -21,7 +21,7 @@ internal static class GradeWorkerLauncher
         string resultFile = Path.Combine(workDir, "report.json");
         try
         {
-            var (fileName, prefix) = WorkerCommand();
+            var (fileName, prefix) = SelfCommand.Resolve(preferAppHost: true);
             var start = new ProcessStartInfo(fileName)
             {
                 RedirectStandardInput = true,
@@ -107,35 +107,4 @@ internal static class GradeWorkerLauncher
 
     private static Outcome Failed(IReadOnlyList<string> exercises, string why) =>
         new(exercises.Select(id => new ExerciseResult(id, false, why)).ToList(), why);
-
-    /// <summary>
-    /// How to start this CLI again: its apphost when this process is it, else <c>dotnet exec</c> on course.dll
-    /// (e.g. when the CLI runs in-process inside a test host).
-    /// </summary>
-    internal static (string FileName, IReadOnlyList<string> Prefix) WorkerCommand()
-    {
-        string assembly = typeof(GradeWorkerLauncher).Assembly.Location;
-        string dir = Path.GetDirectoryName(assembly)!;
-        string? process = Environment.ProcessPath;
-        if (process is not null && Path.GetFileNameWithoutExtension(process) == "course") return (process, []);
-        var prefix = new List<string> { "exec" };
-        string runtimeConfig = Path.Combine(dir, "course.runtimeconfig.json");
-        if (!File.Exists(runtimeConfig))
-        {
-            string? entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
-            string? alternative = entry is null ? null : Path.ChangeExtension(entry, ".runtimeconfig.json");
-            if (alternative is not null && File.Exists(alternative)) runtimeConfig = alternative;
-        }
-        if (File.Exists(runtimeConfig)) { prefix.Add("--runtimeconfig"); prefix.Add(runtimeConfig); }
-        string deps = Path.Combine(dir, "course.deps.json");
-        if (!File.Exists(deps))
-        {
-            string? entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
-            string? alternative = entry is null ? null : Path.ChangeExtension(entry, ".deps.json");
-            if (alternative is not null && File.Exists(alternative)) deps = alternative;
-        }
-        if (File.Exists(deps)) { prefix.Add("--depsfile"); prefix.Add(deps); }
-        prefix.Add(assembly);
-        return (NuGetRestorer.DotnetHost(), prefix);
-    }
 }

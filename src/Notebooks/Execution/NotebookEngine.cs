@@ -128,6 +128,29 @@ public sealed class NotebookEngine
         }
     }
 
+    /// <summary>
+    /// Compiles <paramref name="code"/> as the next cell, after every cell run so far, without running it: the
+    /// compilation's semantic model answers completion and inspection requests (a Jupyter kernel uses it).
+    /// Directives are not handled here: blank <c>#r "nuget: ..."</c>, <c>#i</c> and <c>#!</c> lines first, or a
+    /// package restore would run.
+    /// </summary>
+    /// <param name="code">The code, e.g. the cell being edited.</param>
+    /// <param name="cancellationToken">Stops waiting for a running cell.</param>
+    /// <returns>The compilation; its first syntax tree is <paramref name="code"/>.</returns>
+    public async Task<Compilation> CompileNextCellAsync(string code, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = await EnsureStateAsync().ConfigureAwait(false);
+            return state.Script.ContinueWith(code, ScriptOptionsFor(ExecutionCount + 1)).GetCompilation();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task<CellResult> ExecuteLockedAsync(string code, ICellOutputSink sink, CellRunOptions options, CancellationToken cancellationToken)
     {
         var start = DateTimeOffset.Now;
