@@ -22,14 +22,8 @@ internal static class DpArguments
         return value;
     }
 
-    /// <summary>q, the probability that an example is in a batch: in (0, 1].</summary>
-    public static double SampleRate(double value, string name = "sampleRate")
-    {
-        if (double.IsNaN(value) || !(value > 0 && value <= 1))
-            throw new ArgumentOutOfRangeException(name, value,
-                $"{name} (q, the probability that an example is in a batch, i.e. expected batch size / data set size) must be in (0, 1]; got {value}.");
-        return value;
-    }
+    /// <summary>q, the probability that an example is in a batch: in (0, 1] (the accountants' check).</summary>
+    public static double SampleRate(double value, string name = "sampleRate") => Guard.SampleRate(value, name);
 
     /// <summary>The expected (logical) batch size, q·N: finite, &gt; 0.</summary>
     public static double ExpectedBatchSize(double value, string name = "expectedBatchSize")

@@ -9,23 +9,21 @@ namespace ModelSecurity.Privacy.Mechanisms;
 /// variance 2b² per coordinate.
 /// </summary>
 /// <remarks>
-/// For a vector query, <see cref="Apply(IReadOnlyList{double})"/> adds independent noise of the same scale to every
+/// For a vector query, <see cref="AdditiveNoiseMechanism.Apply(IReadOnlyList{double})"/> adds independent noise of the same scale to every
 /// coordinate, so <see cref="Sensitivity"/> must be the L1 sensitivity of the whole vector (for a histogram where one
 /// person changes one count by 1 it is 1; if one person can change k counts by 1 each it is k).
 /// </remarks>
-public sealed class LaplaceMechanism
+public sealed class LaplaceMechanism : AdditiveNoiseMechanism
 {
-    private readonly Random _random;
 
     /// <summary>Creates the mechanism for a query of L1 sensitivity <paramref name="sensitivity"/> at budget ε.</summary>
     /// <param name="sensitivity">L1 sensitivity Δ₁ &gt; 0.</param>
     /// <param name="epsilon">Privacy budget ε &gt; 0.</param>
     /// <param name="random">Source of randomness; pass a seeded <see cref="Random"/> for reproducible noise.</param>
-    public LaplaceMechanism(double sensitivity, double epsilon, Random random)
+    public LaplaceMechanism(double sensitivity, double epsilon, Random random) : base(random)
     {
         Sensitivity = Guard.Positive(sensitivity, nameof(sensitivity));
         Epsilon = Guard.PrivacyEpsilon(epsilon);
-        _random = random ?? throw new ArgumentNullException(nameof(random));
     }
 
     /// <summary>The L1 sensitivity Δ₁ of the query.</summary>
@@ -43,32 +41,6 @@ public sealed class LaplaceMechanism
     /// <summary>The guarantee of one release: (ε, 0).</summary>
     public PrivacyBudget Guarantee => new(Epsilon, 0);
 
-    /// <summary>Releases <paramref name="value"/> + Lap(b).</summary>
-    public double Apply(double value) => value + NoiseSampler.Laplace(_random, Scale);
-
-    /// <summary>Releases every coordinate plus independent Lap(b) noise (Δ₁ is the sensitivity of the whole vector).</summary>
-    public double[] Apply(IReadOnlyList<double> values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var result = new double[values.Count];
-        for (var i = 0; i < result.Length; i++) result[i] = Apply(values[i]);
-        return result;
-    }
-
-    /// <summary>Releases every coordinate plus independent Lap(b) noise (an exact match for arrays, which TorchSharp could also convert to a tensor).</summary>
-    public double[] Apply(double[] values) => Apply((IReadOnlyList<double>)values);
-
-    /// <summary>
-    /// Releases a tensor plus independent Lap(b) noise per element (drawn from the same seeded <see cref="Random"/>,
-    /// so the result does not depend on TorchSharp's generator). Returns a new tensor of the input's type and device.
-    /// </summary>
-    public Tensor Apply(Tensor values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var noise = new double[values.numel()];
-        for (var i = 0; i < noise.Length; i++) noise[i] = NoiseSampler.Laplace(_random, Scale);
-        using var noiseTensor = tensor(noise, dtype: ScalarType.Float64).reshape(values.shape);
-        using var typed = noiseTensor.to(values.dtype, values.device);
-        return values + typed;
-    }
+    /// <inheritdoc />
+    protected override double SampleNoise() => NoiseSampler.Laplace(Random, Scale);
 }
