@@ -3,12 +3,24 @@ import signal
 import time
 from harness import start, execute, wait_reply, iopub_for, emit
 
+def wait_until_running(kc, msg_id, marker="looping", timeout=30):
+    """Waits for the cell's first output: an interrupt that arrives while the cell is still compiling (slow on a
+    loaded machine) has nothing to interrupt yet."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.time()))
+        if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream"
+                and marker in msg["content"]["text"]):
+            return
+
+
 km, kc = start()
 try:
     r = {}
     execute(kc, "var steps = 0;")
-    msg_id = kc.execute("while (true) { Thread.Sleep(10); steps++; ModelSecurity.Runtime.Interruption.ThrowIfRequested(); }")
-    time.sleep(1.0)
+    msg_id = kc.execute('Console.WriteLine("looping");\nwhile (true) { Thread.Sleep(10); steps++; ModelSecurity.Runtime.Interruption.ThrowIfRequested(); }')
+    wait_until_running(kc, msg_id)
+    time.sleep(0.5)
     t = time.time()
     km.interrupt_kernel()
     r["interrupted"] = wait_reply(kc, msg_id, timeout=30)["content"]
@@ -19,8 +31,8 @@ try:
     # interrupts the running cell too, twice in a row, and never ends the process.
     r["signal"] = []
     for attempt in range(2):
-        msg_id = kc.execute("while (true) { Thread.Sleep(10); ModelSecurity.Runtime.Interruption.ThrowIfRequested(); }")
-        time.sleep(0.5)
+        msg_id = kc.execute('Console.WriteLine("looping");\nwhile (true) { Thread.Sleep(10); ModelSecurity.Runtime.Interruption.ThrowIfRequested(); }')
+        wait_until_running(kc, msg_id)
         km.signal_kernel(signal.SIGINT)
         r["signal"].append(wait_reply(kc, msg_id, timeout=30)["content"]["ename"])
     r["alive_after_signals"] = km.is_alive()
