@@ -21,7 +21,7 @@ namespace ModelSecurity.Kernel.Tests;
 /// error and produce rich output (text/html) exactly where the committed notebook has it (the committed notebooks were
 /// run with the full parameters; only whether a cell has text/html is compared, not how many outputs or what they say).
 /// None of the exercise cells throws today (they only define the stubs), so the tolerance is a safety net.
-/// The five chapters take about 90 s in all on a loaded 2-core machine (7–27 s each).
+/// The five chapters take 90–155 s in all on a loaded 2-core machine (7–56 s each; 03 and 04 train briefly).
 /// </para>
 /// </summary>
 public class ChapterNotebookTests(ITestOutputHelper log)
