@@ -14,6 +14,11 @@ def wait_until_running(kc, msg_id, marker="looping", timeout=30):
             return
 
 
+# A process started in the background by a non-interactive shell (nohup …&, some CI runners) inherits SIGINT as
+# *ignored*, and so would the kernel; .NET, like Python, then leaves SIGINT ignored. Jupyter front ends start kernels
+# with the default disposition: restore it here, so that the kernel inherits what it would get from a front end.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 km, kc = start()
 try:
     r = {}
