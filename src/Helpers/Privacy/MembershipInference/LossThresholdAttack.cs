@@ -39,6 +39,18 @@ public static class LossThresholdAttack
     }
 
     /// <summary>
+    /// Yeom et al.'s own threshold on the score −loss: minus the model's average training loss (which the attacker is
+    /// assumed to know). Pass it to <see cref="Evaluate"/> with <see cref="ThresholdSource.Fixed"/>.
+    /// </summary>
+    /// <param name="trainingScores">Scores of the model on (a sample of) its training set.</param>
+    public static double YeomThreshold(MembershipScores trainingScores)
+    {
+        ArgumentNullException.ThrowIfNull(trainingScores);
+        if (trainingScores.Count == 0) throw new ArgumentException("No training scores to average.", nameof(trainingScores));
+        return -trainingScores.Losses.Average();
+    }
+
+    /// <summary>
     /// Evaluates precomputed scores (higher = more likely member, e.g. <see cref="MembershipScores.NegativeLosses"/>).
     /// </summary>
     /// <param name="memberScores">Scores of the members.</param>

@@ -6,7 +6,11 @@ namespace ModelSecurity.Privacy.MembershipInference;
 /// <summary>Settings of <see cref="ShadowModelAttack"/>.</summary>
 public sealed record ShadowAttackOptions
 {
-    /// <summary>How to train each shadow model: ideally the target's own recipe (the attacker is assumed to know it).</summary>
+    /// <summary>
+    /// How to train each shadow model: ideally the target's own recipe (the attacker is assumed to know it).
+    /// Its <see cref="TrainingRecipe.TrainSubset"/> is ignored (each shadow trains on all of its half) and its seed is
+    /// offset per shadow.
+    /// </summary>
     public required TrainingRecipe Recipe { get; init; }
 
     /// <summary>Number k of shadow models, at least 1.</summary>

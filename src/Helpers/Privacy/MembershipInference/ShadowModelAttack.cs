@@ -76,7 +76,7 @@ public static class ShadowModelAttack
         {
             Runtime.Interruption.ThrowIfRequested();
             long[] order = Enumerable.Range(0, attackerData.Count).Select(i => (long)i).ToArray();
-            new Random(HashCode.Combine(options.Seed, shadow, 0x5AD0)).Shuffle(order);
+            new Random(unchecked(options.Seed * 1_000_003 + shadow * 7919 + 0x5AD0)).Shuffle(order); // not HashCode: it is salted per process
             using var inside = attackerData.Select(order[..half]);
             using var outside = attackerData.Select(order[half..(2 * half)]);
 

@@ -27,6 +27,15 @@ public class LossThresholdAttackTests(OverfitTargetFixture target, ITestOutputHe
         Assert.Equal(ThresholdSource.BestOnEvaluation, inSample.ThresholdSource);
         Assert.Equal(inSample.BestAdvantage, inSample.Decision.Advantage, 12);
         Assert.Equal(result.Auc, inSample.Auc, 12);
+
+        // Yeom et al.'s threshold: minus the average training loss
+        double threshold = LossThresholdAttack.YeomThreshold(MembershipScores.Compute(target.Target, target.TargetTrain));
+        var yeom = LossThresholdAttack.Evaluate(MembershipScores.Compute(target.Target, target.Members).NegativeLosses(),
+            MembershipScores.Compute(target.Target, target.NonMembers).NegativeLosses(), threshold, ThresholdSource.Fixed);
+        output.WriteLine($"Yeom threshold {threshold:G4}: {yeom.Decision}");
+        Assert.Equal(ThresholdSource.Fixed, yeom.ThresholdSource);
+        Assert.Equal(threshold, yeom.Decision.Threshold);
+        Assert.True(yeom.Decision.Advantage > 0.1, $"advantage at Yeom's threshold {yeom.Decision.Advantage:F3}");
     }
 
     [Fact]
