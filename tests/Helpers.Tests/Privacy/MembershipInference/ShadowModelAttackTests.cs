@@ -33,6 +33,22 @@ public class ShadowModelAttackTests(OverfitTargetFixture target, ITestOutputHelp
     }
 
     [Fact]
+    public void EachShadowComesFromTheFactory()
+    {
+        int created = 0;
+        var options = new ShadowAttackOptions
+        {
+            Recipe = OverfitTargetFixture.Recipe with { Epochs = 2 }, ShadowCount = 3, AttackSteps = 20,
+            ModelFactory = () => { created++; return new ModelSecurity.Models.Mlp(10, hiddenSize: 16); },
+        };
+        using var attacker = target.AttackerData.Take(60);
+        var result = ShadowModelAttack.Run(target.Target, target.Members, target.NonMembers, attacker, options);
+        Assert.Equal(3, created);
+        Assert.Equal(3, result.ShadowCount);
+        Assert.InRange(result.Auc, 0, 1);
+    }
+
+    [Fact]
     public void BadArgumentsAreRejected()
     {
         var options = new ShadowAttackOptions { Recipe = OverfitTargetFixture.Recipe, ShadowCount = 0 };
@@ -46,6 +62,10 @@ public class ShadowModelAttackTests(OverfitTargetFixture target, ITestOutputHelp
             ShadowModelAttack.Run(target.Target, target.Members, empty, target.AttackerData, ok)).Message);
         using var one = target.AttackerData.Take(1);
         Assert.Throws<ArgumentException>(() => ShadowModelAttack.Run(target.Target, target.Members, target.NonMembers, one, ok));
+
+        using var threeClasses = new ModelSecurity.Data.ImageDataset("three classes", zeros(4, 1, 28, 28), zeros(4, dtype: ScalarType.Int64), ["a", "b", "c"]);
+        Assert.Contains("classes", Assert.Throws<ArgumentException>(() =>
+            ShadowModelAttack.Run(target.Target, target.Members, target.NonMembers, threeClasses, ok)).Message);
 
         Assert.Contains("labels", Assert.Throws<ArgumentException>(() =>
             AttackClassifier.Train([[1.0], [2.0]], [true])).Message);
