@@ -35,6 +35,7 @@ public class ChapterNotebookTests(ITestOutputHelper log)
         "02-pgd-and-cw.ipynb",
         "03-adversarial-training.ipynb",
         "04-trades.ipynb",
+        "06-federated-learning.ipynb",
     ];
 
     public static TheoryData<string> Chapters() => new(ChapterFiles);
