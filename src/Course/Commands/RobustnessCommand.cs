@@ -1,9 +1,9 @@
-using ModelSecurity.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ModelSecurity.Attacks;
 using ModelSecurity.Data;
+using ModelSecurity.IO;
 using ModelSecurity.Models;
 using ModelSecurity.Runtime;
 

@@ -1,9 +1,9 @@
-using ModelSecurity.IO;
 using System.Diagnostics;
 using System.Globalization;
 using ModelSecurity.Attacks;
 using ModelSecurity.Data;
 using ModelSecurity.Defenses;
+using ModelSecurity.IO;
 using ModelSecurity.Models;
 using ModelSecurity.Runtime;
 using ModelSecurity.Training;
@@ -106,7 +106,8 @@ public sealed class TrainRobustCommand : ICommand
         output.WriteLine($"Device: {device}");
         output.WriteLine($"Training {recipe}");
 
-        using var curveData = curveImages > 0 ? LoadTestImages(recipe, curveImages) : null;
+        using var test = Datasets.Load(recipe.Training.Dataset, DataSplit.Test);
+        using var curveData = curveImages > 0 ? test.Take(Math.Min(curveImages, test.Count)) : null;
         using var curve = curveData is null ? null : new RobustnessCurve(curveData, recipe.Epsilon, log: output);
         var trained = RobustTraining.Run(recipe, device, new ConsoleTrainingReporter(4, output), output, curve);
         var model = trained.Model;
@@ -120,7 +121,6 @@ public sealed class TrainRobustCommand : ICommand
         }
         output.WriteLine($"Clean test accuracy: {trained.Test.Accuracy:P2} on {trained.Test.Count} images");
 
-        using var test = Datasets.Load(recipe.Training.Dataset, DataSplit.Test);
         using var data = evalSubset is { } n && n < test.Count ? test.Subset(n, 0) : test.Take(test.Count);
         output.WriteLine();
         output.WriteLine($"Robustness protocol on {data.Count} test images (L∞ ε = {recipe.Epsilon.ToString(CultureInfo.InvariantCulture)}):");
@@ -148,12 +148,6 @@ public sealed class TrainRobustCommand : ICommand
                          $"({table.Strongest.Attack}) on {data.Count} test images; saved {savePath}; {clock.Elapsed.TotalMinutes:F1} min in all.");
         model.Dispose();
         return Task.FromResult(ExitCodes.Ok);
-    }
-
-    private static ImageDataset LoadTestImages(RobustTrainingRecipe recipe, int count)
-    {
-        using var test = Datasets.Load(recipe.Training.Dataset, DataSplit.Test);
-        return test.Take(Math.Min(count, test.Count));
     }
 
     private static int PositiveInt(string value, string option) =>

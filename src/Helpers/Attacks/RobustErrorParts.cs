@@ -36,51 +36,34 @@ public sealed record RobustErrorParts(double Natural, double Boundary, int Count
         return new RobustErrorParts(wrong / (double)count, flipped / (double)count, count);
     }
 
-    /// <summary>Adds up the parts of several batches (weighted by their sizes).</summary>
-    public static RobustErrorParts Combine(IEnumerable<RobustErrorParts> batches)
+    /// <summary>
+    /// The parts from an untargeted attack's report: the natural error is 1 − clean accuracy, and the boundary error is
+    /// clean accuracy × success rate (the share of correct points the attack flipped; for a correct point "the
+    /// prediction changed" and "the prediction is wrong" are the same).
+    /// </summary>
+    public static RobustErrorParts FromReport(AttackReport report)
     {
-        ArgumentNullException.ThrowIfNull(batches);
-        double natural = 0, boundary = 0;
-        int count = 0;
-        foreach (var b in batches)
-        {
-            natural += b.Natural * b.Count;
-            boundary += b.Boundary * b.Count;
-            count += b.Count;
-        }
-        return count == 0 ? new RobustErrorParts(0, 0, 0) : new RobustErrorParts(natural / count, boundary / count, count);
+        ArgumentNullException.ThrowIfNull(report);
+        return new RobustErrorParts(1 - report.CleanAccuracy, report.CleanAccuracy * report.SuccessRate, report.Count);
     }
 
     /// <summary>
-    /// Measures the parts for <paramref name="model"/> on <paramref name="data"/> with <paramref name="attack"/>, in batches.
+    /// Measures the parts for <paramref name="model"/> on <paramref name="data"/> with <paramref name="attack"/>, in batches
+    /// (<see cref="RobustnessEvaluator.Evaluate"/> with the model in eval mode, then <see cref="FromReport"/>).
     /// </summary>
     public static RobustErrorParts Measure(nn.Module<Tensor, Tensor> model, Data.ImageDataset data, Attack attack, Device? device = null, int batchSize = 500)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(attack);
-        device ??= model.parameters().FirstOrDefault()?.device ?? CPU;
-        var parts = new List<RobustErrorParts>();
         bool wasTraining = model.training;
         model.eval();
         try
         {
-            foreach (var batch in new Data.DataLoader(data, batchSize, device))
-            {
-                Runtime.Interruption.ThrowIfRequested();
-                using var scope = NewDisposeScope();
-                using (batch)
-                {
-                    var adversarial = attack.Run(batch.Images, batch.Labels);
-                    using var noGrad = no_grad();
-                    parts.Add(FromPredictions(model.forward(batch.Images).argmax(1), model.forward(adversarial).argmax(1), batch.Labels));
-                }
-            }
+            device ??= model.parameters().FirstOrDefault()?.device; // batches go where the model is
+            return FromReport(RobustnessEvaluator.Evaluate(model, data, attack, device, batchSize, log: TextWriter.Null));
         }
         finally
         {
             model.train(wasTraining);
         }
-        return Combine(parts);
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
+using ModelSecurity.IO;
+
 namespace ModelSecurity.Data;
 
 /// <summary>
@@ -75,28 +77,23 @@ public static class IdxFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(array);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = $"{full}.{Guid.NewGuid():N}.tmp";
-        try
+        byte[] header = new byte[4 + 4 * array.Dimensions.Length];
+        header[2] = (byte)array.Type;
+        header[3] = (byte)array.Dimensions.Length;
+        for (int i = 0; i < array.Dimensions.Length; i++)
+            BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), array.Dimensions[i]);
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (Stream output = gzip ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : file)
+            if (!gzip)
             {
-                byte[] header = new byte[4 + 4 * array.Dimensions.Length];
-                header[2] = (byte)array.Type;
-                header[3] = (byte)array.Dimensions.Length;
-                for (int i = 0; i < array.Dimensions.Length; i++)
-                    BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), array.Dimensions[i]);
-                output.Write(header);
-                output.Write(array.Bytes);
+                file.Write(header);
+                file.Write(array.Bytes);
+                return;
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            using var zipped = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
+            zipped.Write(header);
+            zipped.Write(array.Bytes);
+        });
     }
 
     internal static InvalidDataException Invalid(string path, string problem, Exception? inner = null) =>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ModelSecurity.IO;
 using ModelSecurity.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -64,29 +65,16 @@ public static class Checkpoint
         var stored = info with { LibraryVersion = CheckpointInfo.CurrentLibraryVersion, FormatVersion = FormatVersion };
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(stored, CheckpointInfo.JsonOptions);
 
-        string folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(full, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(MagicBytes);
-                writer.Write(FormatVersion);
-                writer.Write(json.Length);
-                writer.Write(json);
-                model.save(writer);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(MagicBytes);
+            writer.Write(FormatVersion);
+            writer.Write(json.Length);
+            writer.Write(json);
+            model.save(writer);
+            writer.Flush();
+        });
     }
 
     /// <summary>Reads only the description of a checkpoint (fast: the weights are not read).</summary>
