@@ -35,6 +35,7 @@ public class ChapterNotebookTests(ITestOutputHelper log)
         "02-pgd-and-cw.ipynb",
         "03-adversarial-training.ipynb",
         "04-trades.ipynb",
+        "05-differential-privacy.ipynb",
         "06-federated-learning.ipynb",
     ];
 

@@ -13,13 +13,14 @@ namespace ModelSecurity.Models;
 /// </summary>
 public static class ModelZoo
 {
-    /// <summary>The known architecture names: "linear", "mlp", "kolter-madry-cnn", "small-cnn".</summary>
+    /// <summary>The known architecture names: "linear", "mlp", "kolter-madry-cnn", "small-cnn", "tanh-cnn".</summary>
     public static IReadOnlyList<string> Architectures { get; } = Array.AsReadOnly(new[]
     {
         LinearClassifier.ArchitectureName,
         Mlp.ArchitectureName,
         KolterMadryCnn.ArchitectureName,
         SmallCnn.ArchitectureName,
+        TanhCnn.ArchitectureName,
     });
 
     /// <summary>
@@ -39,6 +40,7 @@ public static class ModelZoo
             Mlp.ArchitectureName => new Mlp(numClasses),
             KolterMadryCnn.ArchitectureName => new KolterMadryCnn(numClasses),
             SmallCnn.ArchitectureName => new SmallCnn(numClasses),
+            TanhCnn.ArchitectureName => new TanhCnn(numClasses),
             _ => throw new ArgumentException(
                 $"Unknown architecture '{architecture}'. Known architectures: {KnownList()}.", nameof(architecture)),
         };
@@ -119,6 +121,7 @@ public static class ModelZoo
         Mlp => Mlp.ArchitectureName,
         KolterMadryCnn => KolterMadryCnn.ArchitectureName,
         SmallCnn => SmallCnn.ArchitectureName,
+        TanhCnn => TanhCnn.ArchitectureName,
         _ => null,
     };
 
@@ -129,6 +132,7 @@ public static class ModelZoo
         Mlp m => m.NumClasses,
         KolterMadryCnn m => m.NumClasses,
         SmallCnn m => m.NumClasses,
+        TanhCnn m => m.NumClasses,
         _ => null,
     };
 

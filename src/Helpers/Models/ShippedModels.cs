@@ -17,6 +17,13 @@ public static class ShippedModels
     /// <summary>File name of the fast-AT (FGSM with random start) Kolter–Madry CNN (Fashion-MNIST, L∞ ε = 0.1; <c>Recipes.FastAt</c>).</summary>
     public const string FastAtFile = "fast-at-kolter-madry-cnn.ckpt";
 
+    /// <summary>Recipe name of the DP-SGD model at target ε, e.g. "dp-eps3" (<c>Recipes.Private</c>).</summary>
+    public static string PrivateName(double epsilon) =>
+        "dp-eps" + epsilon.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>File name of the DP-SGD tanh CNN at target ε (Fashion-MNIST, δ = 1e-5; <c>Recipes.Private</c>), e.g. "dp-eps3-tanh-cnn.ckpt".</summary>
+    public static string PrivateFile(double epsilon) => $"{PrivateName(epsilon)}-{TanhCnn.ArchitectureName}.ckpt";
+
     /// <summary>Full path of a shipped checkpoint file.</summary>
     public static string PathOf(string fileName) => System.IO.Path.Combine(CoursePaths.CheckpointDirectory, fileName);
 

@@ -55,7 +55,8 @@ public static class RecipeRunner
         return new TrainedModel(model, history, evaluation, info);
     }
 
-    private static Dictionary<string, string> WithTrainingFacts(IReadOnlyDictionary<string, string>? extra, TrainingHistory history)
+    /// <summary>The extra metadata plus what every trained checkpoint records: objective, training seconds, epochs run.</summary>
+    internal static Dictionary<string, string> WithTrainingFacts(IReadOnlyDictionary<string, string>? extra, TrainingHistory history)
     {
         var all = extra?.ToDictionary(p => p.Key, p => p.Value) ?? new Dictionary<string, string>();
         all["objective"] = history.Objective;

@@ -19,6 +19,7 @@ public class ArchitectureTests
                               + Dense(7 * 7 * 64, 100) + Dense(100, 10) },               // 379,702
         { "small-cnn", Conv(1, 32, 3) + Conv(32, 32, 3) + Conv(32, 64, 3) + Conv(64, 64, 3)
                        + Dense(64 * 4 * 4, 200) + Dense(200, 200) + Dense(200, 10) },    // 312,202
+        { "tanh-cnn", Conv(1, 16, 8) + Conv(16, 32, 4) + Dense(32 * 4 * 4, 32) + Dense(32, 10) },  // 26,010
     };
 
     [Fact]
@@ -29,6 +30,7 @@ public class ArchitectureTests
         Assert.Equal(159_010, counts["mlp"]);
         Assert.Equal(379_702, counts["kolter-madry-cnn"]);
         Assert.Equal(312_202, counts["small-cnn"]);
+        Assert.Equal(26_010, counts["tanh-cnn"]);
     }
 
     [Theory]
@@ -50,6 +52,7 @@ public class ArchitectureTests
     [InlineData("mlp")]
     [InlineData("kolter-madry-cnn")]
     [InlineData("small-cnn")]
+    [InlineData("tanh-cnn")]
     public void NumberOfClassesIsConfigurable(string architecture)
     {
         using var scope = NewDisposeScope();

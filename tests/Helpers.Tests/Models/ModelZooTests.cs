@@ -8,9 +8,9 @@ namespace ModelSecurity.Tests.Models;
 public class ModelZooTests
 {
     [Fact]
-    public void ListsTheFourArchitectures()
+    public void ListsTheFiveArchitectures()
     {
-        Assert.Equal(new[] { "linear", "mlp", "kolter-madry-cnn", "small-cnn" }, ModelZoo.Architectures);
+        Assert.Equal(new[] { "linear", "mlp", "kolter-madry-cnn", "small-cnn", "tanh-cnn" }, ModelZoo.Architectures);
     }
 
     [Fact]
@@ -23,6 +23,7 @@ public class ModelZooTests
             ["mlp"] = typeof(Mlp),
             ["kolter-madry-cnn"] = typeof(KolterMadryCnn),
             ["small-cnn"] = typeof(SmallCnn),
+            ["tanh-cnn"] = typeof(TanhCnn),
         };
         foreach (string architecture in ModelZoo.Architectures)
         {
