@@ -13,7 +13,8 @@ namespace ModelSecurity.Benchmarks;
 /// batch as one physical chunk and with chunks of 64. Each variant is timed --repeat times, alternating, and the
 /// fastest run of each is reported (load on the machine only ever slows a run down).
 /// Options: --arch NAME (default small-cnn), --batch-size N (default 256), --steps S per run (default 5),
-/// --repeat R (default 3), --threads T (TorchSharp's intra-op threads).
+/// --repeat R (default 3), --threads T (TorchSharp's intra-op threads). Peak memory is the process's peak resident set
+/// during each variant's runs (Linux: reset through /proc/self/clear_refs before every run).
 /// </summary>
 internal static class DpSgdBenchmark
 {
@@ -55,14 +56,21 @@ internal static class DpSgdBenchmark
         }
 
         var times = variants.Select(_ => new List<double>()).ToArray();
+        var peaks = new long[variants.Count];
         foreach (var (_, step) in variants) Run(step, 1); // warm-up
         for (int r = 0; r < repeat; r++)
             for (int v = 0; v < variants.Count; v++)
+            {
+                ProcessMemory.ResetPeak();
                 times[v].Add(Run(variants[v].Step, steps));
+                peaks[v] = Math.Max(peaks[v], ProcessMemory.PeakBytes());
+            }
         double baseline = times[0].Min();
         for (int v = 0; v < variants.Count; v++)
             Console.WriteLine($"  {variants[v].Label,-40} {1000 * times[v].Min(),8:F0} ms per step   ratio {times[v].Min() / baseline,5:F2}   " +
-                              $"runs (ms): {Runs(times[v].Select(t => 1000 * t))}");
+                              $"peak RSS {ProcessMemory.Format(peaks[v])} ({peaks[v] / (double)Math.Max(1, peaks[0]):F2}×)   runs (ms): {Runs(times[v].Select(t => 1000 * t))}");
+        if (!ProcessMemory.CanResetPeak)
+            Console.WriteLine("  (peak RSS could not be reset between variants on this system: each value is the process's peak so far)");
         foreach (var dp in optimizers) dp.Dispose();
         return Task.FromResult(0);
     }

@@ -22,7 +22,7 @@ public sealed class TrainPrivateCommand : ICommand
                                     [--accountant rdp|pld] [--subset N] [--save PATH | --ship] [--device D]
 
         Trains the tanh CNN of chapter 5 on Fashion-MNIST with DP-SGD (Recipes.Private: Poisson sampling with expected
-        batch 512, C = 1, SGD with momentum 0.9, lr 1, cosine schedule, 20 epochs). The noise multiplier σ is the smallest
+        batch 512, C = 1, SGD with momentum 0.9, lr 0.5, cosine schedule, 20 epochs). The noise multiplier σ is the smallest
         for which the accountant certifies ε ≤ E at δ for all the run's steps; the checkpoint records σ, C, q, the steps
         and the ε spent. One epoch takes about 1–2 minutes on two CPU cores.
 
@@ -31,7 +31,7 @@ public sealed class TrainPrivateCommand : ICommand
           --delta D         δ in (0, 1) (default 1e-5, below 1/N)
           --epochs N        epochs (default 20); more epochs at the same ε means more noise per step
           --batch-size B    expected logical batch size (default 512); q = B / N
-          --lr LR           peak learning rate (default 1)
+          --lr LR           peak learning rate (default 0.5)
           --clip C          per-example clipping norm C (default 1)
           --accountant A    rdp (default) or pld
           --subset N        train on N random training images (quick trials; never shipped; ε then covers those N)

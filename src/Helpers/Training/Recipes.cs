@@ -96,7 +96,7 @@ public static class Recipes
             Epochs = 20,
             BatchSize = 512,
             Optimizer = "sgd",
-            LearningRate = 1.0,
+            LearningRate = 0.5,
             Momentum = 0.9,
             Schedule = "cosine",
         },

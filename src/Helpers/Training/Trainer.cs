@@ -139,7 +139,7 @@ public sealed class Trainer
         recipe.Optimizer switch
         {
             "adam" => optim.Adam(model.parameters(), recipe.LearningRate, weight_decay: recipe.WeightDecay),
-            "sgd" => optim.SGD(model.parameters(), recipe.LearningRate, momentum: recipe.Momentum, weight_decay: recipe.WeightDecay),
+            "sgd" => new KeepAliveSgd(model.parameters(), recipe.LearningRate, momentum: recipe.Momentum, weightDecay: recipe.WeightDecay),
             _ => throw new ArgumentException($"Unknown optimizer \"{recipe.Optimizer}\"."),
         };
 }
