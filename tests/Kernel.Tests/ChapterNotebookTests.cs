@@ -36,6 +36,7 @@ public class ChapterNotebookTests(ITestOutputHelper log)
         "03-adversarial-training.ipynb",
         "04-trades.ipynb",
         "06-federated-learning.ipynb",
+        "07-certified-robustness-and-black-box.ipynb",
     ];
 
     public static TheoryData<string> Chapters() => new(ChapterFiles);

@@ -100,6 +100,10 @@ public sealed record QueryStatistics(IReadOnlyList<long> QueriesPerExample, IRea
         }
     }
 
+    /// <summary>Fraction of examples fooled within <paramref name="budget"/> queries (the success-vs-queries curve).</summary>
+    public double SuccessRateWithin(long budget) =>
+        Examples == 0 ? 0 : QueriesPerExample.Where((q, i) => SucceededPerExample[i] && q <= budget).Count() / (double)Examples;
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{SuccessRate:P1} of {Examples} fooled; queries per success: mean {MeanQueriesOfSuccesses:F0}, median {MedianQueriesOfSuccesses:F0}; total {TotalQueries}";

@@ -1,5 +1,4 @@
 using ModelSecurity.Data;
-using ModelSecurity.Privacy.Numerics;
 using static TorchSharp.torch;
 
 namespace ModelSecurity.Certification;
@@ -158,7 +157,7 @@ public sealed class SmoothedClassifier
             throw new ArgumentOutOfRangeException(nameof(lowerBound), lowerBound, $"lowerBound must be a probability in [0, 1]; got {lowerBound}.");
         if (lowerBound <= 0.5) return 0;
         if (lowerBound == 1) return double.PositiveInfinity;
-        return sigma * Normal.QuantileFromLog(Math.Log(lowerBound));
+        return sigma * StandardNormal.Quantile(lowerBound);
     }
 
     private Generator? GeneratorFor(Device device)
