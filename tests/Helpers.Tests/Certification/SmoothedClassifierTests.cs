@@ -108,6 +108,10 @@ public class SmoothedClassifierTests(NoisyMlpFixture fixture) : IClassFixture<No
     {
         Assert.Equal(0.25 * 2.3263478740408411009, SmoothedClassifier.Radius(0.25, 0.99), 12);
         Assert.Equal(0.5 * 1.2815515655446004, SmoothedClassifier.Radius(0.5, 0.9), 12);
+        Assert.Equal(-1.959963984540054, StandardNormal.Quantile(0.025), 12);
+        Assert.Equal(4.753424308822899, StandardNormal.Quantile(1 - 1e-6), 9); // 1 − p is exact, so the upper tail keeps its digits
+        Assert.Equal(0.975, StandardNormal.Cdf(1.959963984540054), 14);
+        Assert.Throws<ArgumentOutOfRangeException>(() => StandardNormal.Quantile(1));
     }
 
     [Fact]
