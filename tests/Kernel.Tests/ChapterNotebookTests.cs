@@ -37,6 +37,7 @@ public class ChapterNotebookTests(ITestOutputHelper log)
         "04-trades.ipynb",
         "05-differential-privacy.ipynb",
         "06-federated-learning.ipynb",
+        "07-certified-robustness-and-black-box.ipynb",
     ];
 
     public static TheoryData<string> Chapters() => new(ChapterFiles);

@@ -108,6 +108,8 @@ public sealed class RobustnessProtocol
     /// <item>more steps never help the model: PGD-4k is at least as strong as PGD-k (same step size and start);</item>
     /// <item>white-box PGD-k is at least as strong as PGD-k crafted on <paramref name="surrogate"/> and transferred
     /// (only when a surrogate is given);</item>
+    /// <item>white-box PGD-k is at least as strong as a gradient-free (query-based) attack on the model itself
+    /// (only when one is given);</item>
     /// <item>iterative PGD-k is at least as strong as single-step FGSM.</item>
     /// </list>
     /// "At least as strong" allows <see cref="Tolerance"/>.
@@ -117,8 +119,12 @@ public sealed class RobustnessProtocol
     /// <param name="surrogate">An independently trained model of the same task for the transfer check, or null to skip it.</param>
     /// <param name="device">Where to compute.</param>
     /// <param name="log">Progress (default: none).</param>
+    /// <param name="gradientFree">
+    /// A black-box attack on <paramref name="model"/> at the same ε (e.g. <see cref="SquareAttack"/>) for the check
+    /// "white-box PGD is at least as strong as an attack that uses no gradients", or null to skip it.
+    /// </param>
     public SanityReport CheckGradientMasking(nn.Module<Tensor, Tensor> model, ImageDataset data, nn.Module<Tensor, Tensor>? surrogate = null,
-                                             Device? device = null, TextWriter? log = null)
+                                             Device? device = null, TextWriter? log = null, QueryAttack? gradientFree = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -155,6 +161,17 @@ public sealed class RobustnessProtocol
                 : $"PGD-{PgdSteps} crafted on another model and transferred leaves {P(transfer)} accuracy, less than white-box PGD-{PgdSteps}'s " +
                   $"{P(fewSteps)} (−{tolerance}): an attack with the model's own gradients should do better than one without them, " +
                   "so those gradients are misleading."));
+        }
+
+        if (gradientFree is not null)
+        {
+            if (!ReferenceEquals(gradientFree.Model, model))
+                throw new ArgumentException("The gradient-free attack must attack the evaluated model itself.", nameof(gradientFree));
+            double blackBox = RobustnessEvaluator.Evaluate(model, data, gradientFree, device, BatchSize, Epsilon, log).RobustAccuracy;
+            checks.Add(new SanityCheck("white-box vs gradient-free", fewSteps <= blackBox + Tolerance, fewSteps <= blackBox + Tolerance
+                ? $"white-box PGD-{PgdSteps} ({P(fewSteps)}) is at least as strong as {gradientFree.Name} ({P(blackBox)}), which sees only outputs."
+                : $"{gradientFree.Name}, which sees only the model's outputs, leaves {P(blackBox)} accuracy, less than white-box PGD-{PgdSteps}'s " +
+                  $"{P(fewSteps)} (−{tolerance}): the gradients mislead the white-box attack."));
         }
 
         double singleStep = Run(new Fgsm(model, Epsilon));

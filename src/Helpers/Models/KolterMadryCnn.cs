@@ -15,7 +15,7 @@ namespace ModelSecurity.Models;
 /// Input: float32 images (N, 1, 28, 28), pixels in [0, 1]. Output: logits (N, numClasses).
 /// State names: <c>layers.conv1.weight</c> … <c>layers.conv4.bias</c>, <c>layers.fc1.*</c>, <c>layers.fc2.*</c>.
 /// </remarks>
-public sealed class KolterMadryCnn : Module<Tensor, Tensor>
+public sealed class KolterMadryCnn : Module<Tensor, Tensor>, IConvolutionalFeatures
 {
     /// <summary>The name under which <see cref="ModelZoo"/> and checkpoints know this architecture.</summary>
     public const string ArchitectureName = "kolter-madry-cnn";
@@ -52,5 +52,39 @@ public sealed class KolterMadryCnn : Module<Tensor, Tensor>
     {
         ImageInput.Validate(input, this, acceptFlat: false);
         return layers.forward(input);
+    }
+
+    /// <summary>Name of the last layer of the convolutional part (its output is <see cref="Features"/>).</summary>
+    public const string LastFeatureLayer = "relu4";
+
+    /// <summary>
+    /// The activations after the last convolution and its ReLU (<c>relu4</c>), (N, 64, 7, 7): the layers of
+    /// <see cref="forward"/> up to <see cref="LastFeatureLayer"/>. <c>Classify(Features(x))</c> equals <c>forward(x)</c>.
+    /// </summary>
+    public Tensor Features(Tensor input)
+    {
+        ImageInput.Validate(input, this, acceptFlat: false);
+        return RunLayers(input, fromStart: true);
+    }
+
+    /// <summary>The logits from <see cref="Features"/>' output: the layers after <see cref="LastFeatureLayer"/>.</summary>
+    public Tensor Classify(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.ndim != 4 || features.shape[1] != 64 || features.shape[2] != 7 || features.shape[3] != 7)
+            throw new ArgumentException($"Classify expects the output of Features, shaped (N, 64, 7, 7); got ({string.Join(", ", features.shape)}).", nameof(features));
+        return RunLayers(features, fromStart: false);
+    }
+
+    /// <summary>Runs the layers up to and including <see cref="LastFeatureLayer"/> (fromStart) or those after it.</summary>
+    private Tensor RunLayers(Tensor x, bool fromStart)
+    {
+        bool inFeatures = true;
+        foreach (var (name, layer) in layers.named_children())
+        {
+            if (inFeatures == fromStart) x = ((Module<Tensor, Tensor>)layer).forward(x);
+            if (name == LastFeatureLayer) inFeatures = false;
+        }
+        return x;
     }
 }

@@ -24,6 +24,26 @@ public static class ShippedModels
     /// <summary>File name of the DP-SGD tanh CNN at target ε (Fashion-MNIST, δ = 1e-5; <c>Recipes.Private</c>), e.g. "dp-eps3-tanh-cnn.ckpt".</summary>
     public static string PrivateFile(double epsilon) => $"{PrivateName(epsilon)}-{TanhCnn.ArchitectureName}.ckpt";
 
+    /// <summary>File name of the Kolter–Madry CNN trained with Gaussian noise σ = 0.25, a base classifier for randomized smoothing (<c>Recipes.GaussianNoise(0.25)</c>).</summary>
+    public const string GaussianNoise025File = "gaussian-noise-0.25-kolter-madry-cnn.ckpt";
+
+    /// <summary>File name of the Kolter–Madry CNN trained with Gaussian noise σ = 0.5 (<c>Recipes.GaussianNoise(0.5)</c>).</summary>
+    public const string GaussianNoise050File = "gaussian-noise-0.5-kolter-madry-cnn.ckpt";
+
+    /// <summary>File name of the defensive-distillation teacher, trained at temperature T (<c>Recipes.DistillationTeacher</c>).</summary>
+    public const string DistillationTeacherFile = "distillation-teacher-kolter-madry-cnn.ckpt";
+
+    /// <summary>File name of the defensively distilled student, deployed at T = 1 (<c>Recipes.DistillationStudent</c>).</summary>
+    public const string DistilledStudentFile = "distilled-student-kolter-madry-cnn.ckpt";
+
+    /// <summary>The shipped Gaussian-noise base classifier for σ = 0.25 or 0.5.</summary>
+    public static string GaussianNoiseFile(double sigma) => sigma switch
+    {
+        0.25 => GaussianNoise025File,
+        0.5 => GaussianNoise050File,
+        _ => throw new ArgumentException($"Base classifiers are shipped for σ = 0.25 and 0.5 only, not {sigma}; train one with Recipes.GaussianNoise({sigma}).", nameof(sigma)),
+    };
+
     /// <summary>Full path of a shipped checkpoint file.</summary>
     public static string PathOf(string fileName) => System.IO.Path.Combine(CoursePaths.CheckpointDirectory, fileName);
 

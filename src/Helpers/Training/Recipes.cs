@@ -106,6 +106,29 @@ public static class Recipes
         CheckpointFile = ShippedModels.PrivateFile(epsilon),
     };
 
+    /// <summary>
+    /// A base classifier for randomized smoothing (chapter 07): the Kolter–Madry CNN trained like <see cref="Baseline"/>
+    /// but for 4 epochs, on images with Gaussian noise of standard deviation <paramref name="sigma"/> added
+    /// (<c>Certification.GaussianNoiseAugmentation</c>). Makes <see cref="ShippedModels.GaussianNoiseFile"/> for σ = 0.25 and 0.5.
+    /// </summary>
+    public static TrainingRecipe GaussianNoise(double sigma) =>
+        Baseline with { Name = FormattableString.Invariant($"gaussian-noise-{sigma}"), Epochs = 4 };
+
+    /// <summary>Temperature of defensive distillation in chapter 07 (Papernot et al. 2016 use T = 100 on MNIST).</summary>
+    public const double DistillationTemperature = 100;
+
+    /// <summary>
+    /// The teacher of defensive distillation: the Kolter–Madry CNN trained like <see cref="Baseline"/> for 4 epochs, with
+    /// cross-entropy at temperature <see cref="DistillationTemperature"/> (<see cref="TemperatureCrossEntropy"/>).
+    /// </summary>
+    public static TrainingRecipe DistillationTeacher { get; } = Baseline with { Name = "distillation-teacher", Epochs = 4 };
+
+    /// <summary>
+    /// The defensively distilled student: same architecture and schedule as the teacher, trained from scratch on the
+    /// teacher's soft labels at the same temperature (<see cref="DistillationObjective"/>), seed 1.
+    /// </summary>
+    public static TrainingRecipe DistillationStudent { get; } = Baseline with { Name = "distilled-student", Epochs = 4, Seed = 1 };
+
     /// <summary>The robust recipe for a method: "pgd-at", "fast-at" or "trades".</summary>
     /// <exception cref="ArgumentException">Unknown method.</exception>
     public static RobustTrainingRecipe Robust(string method) => method switch
