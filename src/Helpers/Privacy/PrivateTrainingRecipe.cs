@@ -27,8 +27,11 @@ public sealed record PrivateTrainingRecipe
     /// <summary>C: every example's gradient is clipped to this L2 norm.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
 
-    /// <summary>Largest chunk of a logical batch processed at once (memory, not the result).</summary>
-    public int MaxPhysicalBatchSize { get; init; } = 256;
+    /// <summary>
+    /// Largest chunk of a logical batch processed at once (memory, not the result). 64: on two CPU cores chunks of 64
+    /// were faster than one chunk of 256 (the dp-sgd benchmark: 1.84× against 2.32× an ordinary step for the tanh CNN).
+    /// </summary>
+    public int MaxPhysicalBatchSize { get; init; } = 64;
 
     /// <summary>"rdp" (Rényi DP with the conversion of Balle et al. 2020) or "pld" (privacy loss distributions, tighter).</summary>
     public string Accountant { get; init; } = "rdp";
