@@ -39,7 +39,7 @@ public sealed class BaselineCommand : ICommand
         if (!args.Flag("retrain") && (args.Value("save") != null || args.Value("epochs") != null))
             throw new UsageException("--save and --epochs go with --retrain");
         Interruption.Token = context.Interrupt;
-        var device = TorchRuntime.PickDevice(args.Value("device") ?? Environment.GetEnvironmentVariable(TorchRuntime.DeviceVariable));
+        var device = CommonOptions.Device(args);
         var output = context.Out;
         var clock = Stopwatch.StartNew();
         output.WriteLine($"Device: {device}");

@@ -78,7 +78,7 @@ public sealed class FederatedRoundsCommand : ICommand
             : args.Value("output") ?? Path.Combine(CoursePaths.Root, "artifacts", "fedavg-rounds.md"));
 
         Interruption.Token = context.Interrupt;
-        var device = TorchRuntime.PickDevice(args.Value("device") ?? Environment.GetEnvironmentVariable(TorchRuntime.DeviceVariable));
+        var device = CommonOptions.Device(args);
         var clock = Stopwatch.StartNew();
         using var fullTrain = FashionMnist.Load(DataSplit.Train);
         using var fullTest = FashionMnist.Load(DataSplit.Test);

@@ -55,7 +55,7 @@ public sealed class RobustnessCommand : ICommand
         int batch = ParseInt(args.Value("batch") ?? "500", "--batch", 1);
         int? subset = args.Value("subset") is { } n ? ParseInt(n, "--subset", 1) : null;
         Interruption.Token = context.Interrupt;
-        var device = TorchRuntime.PickDevice(args.Value("device") ?? Environment.GetEnvironmentVariable(TorchRuntime.DeviceVariable));
+        var device = CommonOptions.Device(args);
 
         string path = args.Value("model") ?? ShippedModels.PathOf(ShippedModels.BaselineFile);
         var (model, info) = Checkpoint.LoadWithInfo(path, device);

@@ -5,6 +5,8 @@ using ModelSecurity.Privacy;
 using ModelSecurity.Runtime;
 using ModelSecurity.Training;
 
+using static ModelSecurity.Cli.CommonOptions;
+
 namespace ModelSecurity.Cli.Commands;
 
 /// <summary>
@@ -78,11 +80,10 @@ public sealed class TrainPrivateCommand : ICommand
         catch (ArgumentException e) { throw new UsageException(e.Message); }
 
         string fileName = recipe.CheckpointFile ?? ShippedModels.PrivateFile(epsilon);
-        string savePath = Path.GetFullPath(args.Flag("ship") ? ShippedModels.PathOf(fileName)
-            : args.Value("save") ?? Path.Combine(CoursePaths.Root, "artifacts", fileName));
+        string savePath = CommonOptions.CheckpointPath(args, fileName);
 
         Interruption.Token = context.Interrupt;
-        var device = TorchRuntime.PickDevice(args.Value("device") ?? Environment.GetEnvironmentVariable(TorchRuntime.DeviceVariable));
+        var device = CommonOptions.Device(args);
         var output = context.Out;
         var clock = Stopwatch.StartNew();
         output.WriteLine($"Device: {device}");
@@ -99,12 +100,4 @@ public sealed class TrainPrivateCommand : ICommand
             $"{clock.Elapsed.TotalMinutes:F1} min in all."));
         return Task.FromResult(ExitCodes.Ok);
     }
-
-    private static int PositiveInt(string value, string option) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
-            ? v : throw new UsageException($"{option} takes a positive whole number, not '{value}'");
-
-    private static double PositiveNumber(string value, string option) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v)
-            ? v : throw new UsageException($"{option} takes a positive number, not '{value}'");
 }

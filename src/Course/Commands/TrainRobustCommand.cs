@@ -8,6 +8,8 @@ using ModelSecurity.Models;
 using ModelSecurity.Runtime;
 using ModelSecurity.Training;
 
+using static ModelSecurity.Cli.CommonOptions;
+
 namespace ModelSecurity.Cli.Commands;
 
 /// <summary>
@@ -96,11 +98,10 @@ public sealed class TrainRobustCommand : ICommand
             : 500;
 
         string fileName = recipe.CheckpointFile ?? $"{method}-{recipe.Training.Architecture}.ckpt";
-        string savePath = Path.GetFullPath(args.Flag("ship") ? ShippedModels.PathOf(fileName)
-            : args.Value("save") ?? Path.Combine(CoursePaths.Root, "artifacts", fileName));
+        string savePath = CommonOptions.CheckpointPath(args, fileName);
 
         Interruption.Token = context.Interrupt;
-        var device = TorchRuntime.PickDevice(args.Value("device") ?? Environment.GetEnvironmentVariable(TorchRuntime.DeviceVariable));
+        var device = CommonOptions.Device(args);
         var output = context.Out;
         var clock = Stopwatch.StartNew();
         output.WriteLine($"Device: {device}");
@@ -149,8 +150,4 @@ public sealed class TrainRobustCommand : ICommand
         model.Dispose();
         return Task.FromResult(ExitCodes.Ok);
     }
-
-    private static int PositiveInt(string value, string option) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
-            ? v : throw new UsageException($"{option} takes a positive whole number, not '{value}'");
 }

@@ -97,18 +97,8 @@ public static class PrivateModelTraining
             ["sampling"] = "poisson",
             ["privateExamples"] = data.Count.ToString(c),
         };
-        var info = new CheckpointInfo
-        {
-            Architecture = training.Architecture,
-            Dataset = training.Dataset,
-            NumClasses = data.NumClasses,
-            Seed = training.Seed,
-            TestAccuracy = evaluation.Accuracy,
-            Recipe = training.ToJson(),
-            Extra = RecipeRunner.WithTrainingFacts(extra, history),
-            Description = string.Create(c,
-                $"{training.Name}: {training.Architecture} trained on {training.Dataset} with DP-SGD, (ε = {spent.Epsilon:F2}, δ = {recipe.Delta:G3})-DP"),
-        };
+        var info = RecipeRunner.Describe(training, data.NumClasses, evaluation, history, extra, string.Create(c,
+            $"{training.Name}: {training.Architecture} trained on {training.Dataset} with DP-SGD, (ε = {spent.Epsilon:F2}, δ = {recipe.Delta:G3})-DP"));
         return new PrivateTrainedModel(new TrainedModel(model, history, evaluation, info), sigma, sampleRate, engine.Steps, spent);
     }
 }

@@ -41,19 +41,25 @@ public static class RecipeRunner
         var trainer = new Trainer(reporter) { StopAfterEpoch = stopAfterEpoch?.Invoke(train) };
         var history = trainer.Fit(model, train, recipe, device, objective: objective);
         var evaluation = Evaluator.Evaluate(model, test, device);
-        var info = new CheckpointInfo
-        {
-            Architecture = recipe.Architecture,
-            Dataset = recipe.Dataset,
-            NumClasses = train.NumClasses,
-            Seed = recipe.Seed,
-            TestAccuracy = evaluation.Accuracy,
-            Recipe = recipe.ToJson(),
-            Extra = WithTrainingFacts(extra, history),
-            Description = $"{recipe.Name}: {recipe.Architecture} trained on {recipe.Dataset} with {history.Objective}",
-        };
-        return new TrainedModel(model, history, evaluation, info);
+        return new TrainedModel(model, history, evaluation, Describe(recipe, train.NumClasses, evaluation, history, extra));
     }
+
+    /// <summary>
+    /// Checkpoint metadata of a model trained with <paramref name="recipe"/>: architecture, data, seed, clean test
+    /// accuracy, the recipe, <paramref name="extra"/> plus the training facts, and a one-line description.
+    /// </summary>
+    internal static CheckpointInfo Describe(TrainingRecipe recipe, int numClasses, EvaluationResult test, TrainingHistory history,
+                                            IReadOnlyDictionary<string, string>? extra, string? description = null) => new()
+    {
+        Architecture = recipe.Architecture,
+        Dataset = recipe.Dataset,
+        NumClasses = numClasses,
+        Seed = recipe.Seed,
+        TestAccuracy = test.Accuracy,
+        Recipe = recipe.ToJson(),
+        Extra = WithTrainingFacts(extra, history),
+        Description = description ?? $"{recipe.Name}: {recipe.Architecture} trained on {recipe.Dataset} with {history.Objective}",
+    };
 
     /// <summary>The extra metadata plus what every trained checkpoint records: objective, training seconds, epochs run.</summary>
     internal static Dictionary<string, string> WithTrainingFacts(IReadOnlyDictionary<string, string>? extra, TrainingHistory history)
