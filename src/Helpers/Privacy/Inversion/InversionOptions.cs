@@ -1,0 +1,31 @@
+namespace ModelSecurity.Privacy.Inversion;
+
+/// <summary>Settings of <see cref="ModelInversion"/>: the ascent and its regularisers.</summary>
+public sealed record InversionOptions
+{
+    /// <summary>Gradient steps (default 200).</summary>
+    public int Steps { get; init; } = 200;
+
+    /// <summary>Adam learning rate on the pixels (default 0.05).</summary>
+    public double StepSize { get; init; } = 0.05;
+
+    /// <summary>Weight λ_TV of the total variation, which favours smooth images (default 0.05).</summary>
+    public double TotalVariationWeight { get; init; } = 0.05;
+
+    /// <summary>Weight λ₂ of the squared L2 norm of the image, which keeps unneeded pixels dark (default 0.01).</summary>
+    public double L2Weight { get; init; } = 0.01;
+
+    /// <summary>Pixel value every reconstruction starts from (default 0, black as in Fredrikson et al.).</summary>
+    public double StartValue { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        Guard.AtLeast(Steps, 1, nameof(Steps));
+        Guard.Positive(StepSize, nameof(StepSize));
+        Guard.NonNegative(TotalVariationWeight, nameof(TotalVariationWeight));
+        Guard.NonNegative(L2Weight, nameof(L2Weight));
+        if (!(StartValue >= 0 && StartValue <= 1))
+            throw new ArgumentOutOfRangeException(nameof(StartValue), StartValue, $"The start value is a pixel value in [0, 1]; got {StartValue}.");
+    }
+}
