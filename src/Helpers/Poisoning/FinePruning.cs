@@ -24,11 +24,13 @@ public static class FinePruning
         device ??= CPU;
         var conv = LastConv(model);
         var sums = new double[conv.out_channels];
-        Tensor? captured = null;
+        // The hook copies to managed memory at once: intermediate tensors of a Sequential do not outlive its forward.
         var hook = conv.register_forward_hook((_, _, output) =>
         {
+            using var scope = NewDisposeScope();
             // Per channel: the spatial mean of the ReLU output, summed over the batch's images.
-            captured = nn.functional.relu(output.detach()).mean(new long[] { 2, 3 }).sum(0).cpu();
+            float[] batchSums = nn.functional.relu(output.detach()).mean(new long[] { 2, 3 }).sum(0L).cpu().data<float>().ToArray();
+            for (int c = 0; c < sums.Length; c++) sums[c] += batchSums[c];
             return output;
         });
         bool wasTraining = model.training;
@@ -39,12 +41,7 @@ public static class FinePruning
             foreach (var batch in new DataLoader(clean, batchSize, device))
             {
                 using var scope = NewDisposeScope();
-                using (batch)
-                {
-                    model.forward(batch.Images);
-                    float[] s = captured!.data<float>().ToArray();
-                    for (int c = 0; c < sums.Length; c++) sums[c] += s[c];
-                }
+                using (batch) model.forward(batch.Images);
             }
         }
         finally

@@ -22,35 +22,32 @@ public static class Representations
         device ??= CPU;
         var last = model.modules().OfType<TorchSharp.Modules.Linear>().LastOrDefault()
                    ?? throw new ArgumentException($"A {model.GetType().Name} has no Linear layer whose input could serve as the penultimate representation.", nameof(model));
-        Tensor? captured = null;
+        // The hook copies to managed memory at once: intermediate tensors of a Sequential do not outlive its forward.
+        var rows = new List<float[]>();
         var hook = last.register_forward_pre_hook((_, input) =>
         {
-            captured = input.detach().cpu();
+            using var scope = NewDisposeScope();
+            using var flat = input.detach().flatten(1).cpu();
+            rows.Add(flat.data<float>().ToArray());
             return input;
         });
         bool wasTraining = model.training;
         model.eval();
-        var parts = new List<Tensor>();
         try
         {
             using var noGrad = no_grad();
             foreach (var batch in new DataLoader(data, batchSize, device))
             {
                 using var scope = NewDisposeScope();
-                using (batch)
-                {
-                    model.forward(batch.Images);
-                    parts.Add(scope.MoveToOuter(captured!.flatten(1)));
-                }
+                using (batch) model.forward(batch.Images);
             }
-            using var outer = NewDisposeScope();
-            return outer.MoveToOuter(parts.Count == 0 ? zeros(0, last.in_features) : cat(parts, 0));
         }
         finally
         {
             hook.remove();
-            foreach (var part in parts) part.Dispose();
             model.train(wasTraining);
         }
+        float[] all = rows.SelectMany(r => r).ToArray();
+        return tensor(all, new long[] { data.Count, last.in_features });
     }
 }
