@@ -36,6 +36,7 @@ public class ChapterNotebookTests(ITestOutputHelper log)
         "03-adversarial-training.ipynb",
         "04-trades.ipynb",
         "06-federated-learning.ipynb",
+        "08-poisoning-stealing-inversion.ipynb",
     ];
 
     public static TheoryData<string> Chapters() => new(ChapterFiles);
