@@ -46,6 +46,8 @@ public class BackdoorDefenseTests
         var mlpFeatures = Representations.Penultimate(mlp, data, batchSize: 3);
         Assert.Equal(new long[] { 7, 32 }, mlpFeatures.shape);
         Assert.Equal(new long[] { 7, 100 }, Representations.Penultimate(cnn, data).shape);
+        Assert.Equal(new long[] { 7, 7 * 7 * 64 }, Representations.LinearInput(cnn, data, fromEnd: 2).shape); // flattened conv features
+        Assert.Throws<ArgumentException>(() => Representations.LinearInput(cnn, data, fromEnd: 3));
         // The logits are the last layer applied to the representation.
         var fc2 = mlp.modules().OfType<TorchSharp.Modules.Linear>().Last();
         using (no_grad())
