@@ -36,6 +36,31 @@ public class BackdoorDefenseTests
     }
 
     [Fact]
+    public void ActivationClusteringSplitsOffPlantedPoisonsAndLeavesCleanLabelsAlone()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(9);
+        // Label 0: 200 clean representations and 30 poisons in a separate cluster; label 1: one clean blob of 150.
+        var shift = zeros(16);
+        shift[0] = tensor(6f);
+        var features = cat(new[]
+        {
+            randn(new long[] { 200, 16 }, generator: generator),
+            randn(new long[] { 30, 16 }, generator: generator) + shift,
+            randn(new long[] { 150, 16 }, generator: generator) + 3,
+        }, 0);
+        var labels = cat(new[] { zeros(230, ScalarType.Int64), ones(150, ScalarType.Int64) }, 0);
+
+        var verdicts = ActivationClustering.Analyze(features, labels, components: 5);
+        Assert.Equal(2, verdicts.Count);
+        Assert.True(verdicts[0].Flagged, $"label 0: relative size {verdicts[0].RelativeSize:F2}");
+        Assert.Equal(Enumerable.Range(200, 30).Select(i => (long)i), verdicts[0].SmallerCluster);
+        Assert.False(verdicts[1].Flagged, $"label 1 is one blob, split into {verdicts[1].RelativeSize:P0} and the rest");
+        Assert.Equal(verdicts[0].SmallerCluster, ActivationClustering.Flagged(verdicts));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ActivationClustering.Analyze(features, labels, threshold: 0.6));
+    }
+
+    [Fact]
     public void PenultimateRepresentationsAreTheLastLinearLayersInput()
     {
         Reproducibility.Seed(0);
