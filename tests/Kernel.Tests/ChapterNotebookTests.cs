@@ -38,6 +38,7 @@ public class ChapterNotebookTests(ITestOutputHelper log)
         "05-differential-privacy.ipynb",
         "06-federated-learning.ipynb",
         "07-certified-robustness-and-black-box.ipynb",
+        "08-poisoning-stealing-inversion.ipynb",
     ];
 
     public static TheoryData<string> Chapters() => new(ChapterFiles);

@@ -15,7 +15,7 @@ namespace ModelSecurity.Notebooks.Tests;
 /// </summary>
 public class ChapterGradingTests(ITestOutputHelper log)
 {
-    public static TheoryData<string> Chapters => new() { "00-setup-and-threat-models", "01-fgsm", "02-pgd-and-cw", "03-adversarial-training", "04-trades", "05-differential-privacy", "06-federated-learning", "07-certified-robustness-and-black-box" };
+    public static TheoryData<string> Chapters => new() { "00-setup-and-threat-models", "01-fgsm", "02-pgd-and-cw", "03-adversarial-training", "04-trades", "05-differential-privacy", "06-federated-learning", "07-certified-robustness-and-black-box", "08-poisoning-stealing-inversion" };
 
     private static string NotebooksFolder => Path.Combine(RepositoryRoot(), "notebooks");
 

@@ -3,6 +3,7 @@ using ModelSecurity.Federated.Partitioning;
 using ModelSecurity.Federated.Poisoning;
 using ModelSecurity.Federated.Strategies;
 using ModelSecurity.Models;
+using ModelSecurity.Poisoning;
 using ModelSecurity.Training;
 using static TorchSharp.torch;
 

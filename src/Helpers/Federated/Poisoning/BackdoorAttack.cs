@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelSecurity.Data;
+using ModelSecurity.Poisoning;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,11 +54,9 @@ public sealed class BackdoorAttack : ClientAttack
         long count = labels.shape[0];
         long poisoned = Math.Min(count, (long)Math.Ceiling(PoisonFraction * count));
         if (poisoned == 0) return (images, labels);
-        var newImages = images.clone();
+        long[] rows = Enumerable.Range(0, (int)poisoned).Select(i => (long)i).ToArray();
+        var newImages = Trigger.ApplyTo(images, rows);
         var newLabels = labels.clone();
-        using (var head = newImages.narrow(0, 0, poisoned))
-        using (var stamped = Trigger.Apply(head))
-            head.copy_(stamped);
         using (var headLabels = newLabels.narrow(0, 0, poisoned)) headLabels.fill_(TargetClass);
         return (newImages, newLabels);
     }

@@ -1,4 +1,5 @@
 using ModelSecurity.Data;
+using ModelSecurity.Poisoning;
 using ModelSecurity.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,56 +13,31 @@ namespace ModelSecurity.Federated.Poisoning;
 /// </summary>
 public sealed class LabelFlipAttack : ClientAttack
 {
-    private readonly long[] _map;
-    private readonly string _description;
-
     /// <summary>Creates the attack from a label map (map[y] is the label trained on instead of y).</summary>
     /// <exception cref="ArgumentException">The map is empty, has an entry outside 0 … length − 1, or changes no label.</exception>
-    public LabelFlipAttack(IReadOnlyList<int> map, string? description = null)
-    {
-        ArgumentNullException.ThrowIfNull(map);
-        if (map.Count == 0) throw new ArgumentException("The label map is empty.", nameof(map));
-        for (int y = 0; y < map.Count; y++)
-            if (map[y] < 0 || map[y] >= map.Count)
-                throw new ArgumentException($"map[{y}] = {map[y]} is not a class of 0 … {map.Count - 1}.", nameof(map));
-        if (Enumerable.Range(0, map.Count).All(y => map[y] == y))
-            throw new ArgumentException("The label map changes no label; that is not an attack.", nameof(map));
-        _map = map.Select(v => (long)v).ToArray();
-        _description = description ?? "custom map";
-    }
+    public LabelFlipAttack(IReadOnlyList<int> map, string? description = null) : this(new LabelMap(map, description)) { }
+
+    /// <summary>Creates the attack from a <see cref="ModelSecurity.Poisoning.LabelMap"/>.</summary>
+    public LabelFlipAttack(LabelMap map) => LabelMap = map ?? throw new ArgumentNullException(nameof(map));
 
     /// <summary>y → (classes − 1) − y for every class (9 − y for ten classes).</summary>
-    public static LabelFlipAttack Reverse(int classes = 10)
-    {
-        Guard.AtLeast(classes, 2, nameof(classes));
-        return new LabelFlipAttack(Enumerable.Range(0, classes).Select(y => classes - 1 - y).ToArray(), $"y → {classes - 1} − y");
-    }
+    public static LabelFlipAttack Reverse(int classes = 10) => new(LabelMap.Reverse(classes));
 
     /// <summary>Only examples of class <paramref name="source"/> are relabelled, as <paramref name="target"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A class outside 0 … classes − 1, or source = target.</exception>
-    public static LabelFlipAttack SourceToTarget(int source, int target, int classes = 10)
-    {
-        Guard.AtLeast(classes, 2, nameof(classes));
-        if (source < 0 || source >= classes) throw new ArgumentOutOfRangeException(nameof(source), source, $"The source class must lie in 0 … {classes - 1}.");
-        if (target < 0 || target >= classes || target == source)
-            throw new ArgumentOutOfRangeException(nameof(target), target, $"The target class must lie in 0 … {classes - 1} and differ from the source ({source}).");
-        var map = Enumerable.Range(0, classes).ToArray();
-        map[source] = target;
-        return new LabelFlipAttack(map, $"{source} → {target}");
-    }
+    public static LabelFlipAttack SourceToTarget(int source, int target, int classes = 10) => new(LabelMap.SourceToTarget(source, target, classes));
 
-    /// <summary>The label map.</summary>
-    public IReadOnlyList<long> Map => _map;
+    /// <summary>The relabelling.</summary>
+    public LabelMap LabelMap { get; }
+
+    /// <summary>The label map (map[y] for every class y).</summary>
+    public IReadOnlyList<long> Map => LabelMap.Values;
 
     /// <inheritdoc />
-    public override string Name => $"label flip ({_description})";
+    public override string Name => $"label flip ({LabelMap.Description})";
 
     /// <inheritdoc />
-    public override (Tensor Images, Tensor Labels) PoisonBatch(Tensor images, Tensor labels)
-    {
-        using var map = tensor(_map, device: labels.device);
-        return (images, map.index_select(0, labels));
-    }
+    public override (Tensor Images, Tensor Labels) PoisonBatch(Tensor images, Tensor labels) => (images, LabelMap.Apply(labels));
 
     /// <summary>Fraction of test images of a flipped class (map[y] ≠ y) that the model classifies as map[y].</summary>
     public override double? SuccessRate(nn.Module<Tensor, Tensor> model, ImageDataset test, Device? device = null)
@@ -69,12 +45,11 @@ public sealed class LabelFlipAttack : ClientAttack
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
         long[] labels = test.Labels.data<long>().ToArray();
-        long[] attacked = Enumerable.Range(0, labels.Length).Where(i => labels[i] < _map.Length && _map[labels[i]] != labels[i]).Select(i => (long)i).ToArray();
+        long[] attacked = Enumerable.Range(0, labels.Length).Where(i => LabelMap.Changes(labels[i])).Select(i => (long)i).ToArray();
         if (attacked.Length == 0) return double.NaN;
         using var selected = test.Select(attacked);
         using var scope = NewDisposeScope();
-        using var map = tensor(_map);
-        using var relabelled = new ImageDataset($"{test.Name}, flipped labels", selected.Images.clone(), map.index_select(0, selected.Labels), test.ClassNames);
+        using var relabelled = new ImageDataset($"{test.Name}, flipped labels", selected.Images.clone(), LabelMap.Apply(selected.Labels), test.ClassNames);
         return Evaluator.Evaluate(model, relabelled, device).Accuracy;
     }
 }

@@ -3,23 +3,7 @@ using ModelSecurity.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ModelSecurity.Federated.Poisoning;
-
-/// <summary>Where a <see cref="BackdoorTrigger"/> goes.</summary>
-public enum TriggerCorner
-{
-    /// <summary>Top left.</summary>
-    TopLeft,
-
-    /// <summary>Top right.</summary>
-    TopRight,
-
-    /// <summary>Bottom left.</summary>
-    BottomLeft,
-
-    /// <summary>Bottom right.</summary>
-    BottomRight,
-}
+namespace ModelSecurity.Poisoning;
 
 /// <summary>
 /// A backdoor trigger (Gu et al. 2017's BadNets pattern): a small square of constant intensity (white by default) near
@@ -70,6 +54,30 @@ public sealed class BackdoorTrigger
         var stamped = images.clone();
         using (var patch = stamped.narrow(2, top, Size).narrow(3, left, Size)) patch.fill_(Value);
         return stamped;
+    }
+
+    /// <summary>
+    /// The images (N, C, H, W) with the trigger stamped on the rows <paramref name="rows"/> only (a copy; the other rows
+    /// are unchanged). Shared by the federated backdoor (the first rows of a shuffled batch) and
+    /// <see cref="DataPoisoning"/> (a seeded choice of a data set's rows).
+    /// </summary>
+    /// <exception cref="ArgumentException">The images do not fit the trigger, or a row is outside 0 … N − 1.</exception>
+    public Tensor ApplyTo(Tensor images, long[] rows)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (images.ndim != 4) throw new ArgumentException($"Expected images (N, C, H, W), got shape {Guard.Shape(images)}.", nameof(images));
+        long count = images.shape[0];
+        foreach (long row in rows)
+            if (row < 0 || row >= count)
+                throw new ArgumentException($"Row {row} is outside the batch of {count} images (0 … {count - 1}).", nameof(rows));
+        var result = images.clone();
+        if (rows.Length == 0) return result;
+        using var scope = NewDisposeScope();
+        var index = tensor(rows, device: images.device);
+        var stamped = Apply(result.index_select(0, index));
+        result.index_copy_(0, index, stamped);
+        return result;
     }
 
     /// <summary>

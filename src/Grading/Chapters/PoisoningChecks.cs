@@ -1,0 +1,160 @@
+using ModelSecurity.Data;
+using ModelSecurity.Extraction;
+using ModelSecurity.Models;
+using ModelSecurity.Poisoning;
+using static ModelSecurity.Grading.Chapters.ChapterData;
+using static TorchSharp.torch;
+
+namespace ModelSecurity.Grading.Chapters;
+
+/// <summary>
+/// Exercise set <c>08-poisoning-stealing-inversion</c> (notebooks/08-poisoning-stealing-inversion.ipynb):
+/// <c>poison-fraction</c> (<c>(Tensor Images, Tensor Labels) PoisonFraction(Tensor images, Tensor labels, double fraction, int targetClass)</c>:
+/// the chapter's trigger and the target label on the first round(fraction·N) images), compared with
+/// <see cref="BackdoorTrigger.ApplyTo"/> on test images; <c>agreement</c>
+/// (<c>double Agreement(nn.Module&lt;Tensor, Tensor&gt; first, nn.Module&lt;Tensor, Tensor&gt; second, Tensor images)</c>),
+/// compared with <see cref="ModelAgreement.Measure"/> for the shipped baseline, PGD-AT and TRADES models (TRADES handed over in
+/// training mode, where its dropout would make the answer random); and <c>spectral-scores</c>
+/// (<c>Tensor SpectralScores(Tensor features)</c>), compared with <see cref="SpectralSignatures.Scores"/> on seeded
+/// representations with planted outliers.
+/// </summary>
+internal static class PoisoningChecks
+{
+    private const string Set = "08-poisoning-stealing-inversion";
+
+    private static readonly Lazy<nn.Module<Tensor, Tensor>> LazyPgdAt = new(() => Eval(ShippedModels.Load(ShippedModels.PgdAtFile, CPU)));
+    private static readonly Lazy<nn.Module<Tensor, Tensor>> LazyTrades = new(() => Eval(ShippedModels.Load(ShippedModels.TradesFile, CPU)));
+
+    private static nn.Module<Tensor, Tensor> Eval(nn.Module<Tensor, Tensor> model)
+    {
+        model.eval();
+        return model;
+    }
+
+    [ExerciseCheck(Set, "poison-fraction")]
+    private static CheckResult PoisonFraction(IExerciseContext ctx)
+    {
+        var poison = ctx.Evaluate<Func<Tensor, Tensor, double, int, (Tensor Images, Tensor Labels)>>("PoisonFraction");
+        var trigger = new BackdoorTrigger();
+        foreach (var (count, fraction, target) in new[] { (10, 0.3, 7), (10, 0.25, 2), (8, 0.0, 1), (8, 1.0, 4), (7, 0.5, 0) })
+        {
+            using var scope = NewDisposeScope();
+            var (images, labels) = FirstTestImages(count);
+            var (imagesCopy, labelsCopy) = (images.clone(), labels.clone());
+            int k = (int)Math.Round(fraction * count, MidpointRounding.AwayFromZero);
+            long[] rows = Enumerable.Range(0, k).Select(i => (long)i).ToArray();
+            var expectedImages = trigger.ApplyTo(images, rows);
+            var expectedLabels = labels.clone();
+            if (k > 0) expectedLabels.narrow(0, 0, k).fill_(target);
+            string call = $"PoisonFraction({count} test images, their labels, fraction {F(fraction)}, targetClass {target})";
+
+            var (gotImages, gotLabels) = poison(images, labels, fraction, target);
+            if (!Same(images, imagesCopy) || !Same(labels, labelsCopy))
+                return CheckResult.Fail($"{call} changed the tensors it was given; clone them and change the copies.");
+            string? problem = ShapeProblem(call + " (images)", gotImages, expectedImages);
+            if (problem is not null) return CheckResult.Fail(problem);
+            if (gotLabels is null || gotLabels.IsInvalid || !gotLabels.shape.SequenceEqual(labels.shape) || gotLabels.dtype != ScalarType.Int64)
+                return CheckResult.Fail($"{call} returned labels that are not an int64 tensor shaped {Shape(labels)}.");
+
+            long[] changed = ChangedRows(labels, gotLabels);
+            if (!Same(gotLabels, expectedLabels))
+            {
+                string hint = changed.Length != k && fraction > 0
+                    ? $"it relabelled {changed.Length} images; round(fraction × N) = round({F(fraction * count)}) = {k}, rounding halves away from zero, and only the FIRST k images"
+                    : $"the first {k} labels become {target}, all others stay as they are";
+                return CheckResult.Fail($"{call} returned labels [{string.Join(", ", gotLabels.data<long>().ToArray())}]; expected [{string.Join(", ", expectedLabels.data<long>().ToArray())}]. Hint: {hint}.");
+            }
+            if (!gotImages.allclose(expectedImages, 0, 1e-6))
+            {
+                var differs = gotImages.ne(expectedImages).flatten(1).any(1);
+                long[] wrongRows = nonzero(differs).squeeze(1).data<long>().ToArray();
+                string hint = wrongRows.Any(r => r >= k)
+                    ? $"images {string.Join(", ", wrongRows.Where(r => r >= k))} should be unchanged: only the first {k} get the trigger"
+                    : "the trigger is a 3×3 square of value 1 on rows and columns 24, 25 and 26 (1 pixel away from the bottom and right borders), on every channel; nothing else changes";
+                return CheckResult.Fail($"{call}: images {string.Join(", ", wrongRows)} differ from the expected ones. Hint: {hint}.");
+            }
+        }
+        return CheckResult.Pass("PoisonFraction stamps the trigger and the target label on exactly the first round(fraction·N) images, for fractions 0, 0.25, 0.3, 0.5 and 1, and leaves its inputs alone");
+    }
+
+    private static long[] ChangedRows(Tensor before, Tensor after)
+    {
+        using var scope = NewDisposeScope();
+        return nonzero(before.ne(after)).squeeze(1).data<long>().ToArray();
+    }
+
+    [ExerciseCheck(Set, "agreement")]
+    private static CheckResult Agreement(IExerciseContext ctx)
+    {
+        var agreement = ctx.Evaluate<Func<nn.Module<Tensor, Tensor>, nn.Module<Tensor, Tensor>, Tensor, double>>("Agreement");
+        using var scope = NewDisposeScope();
+        var (images, labels) = FirstTestImages(300);
+        using var data = new ImageDataset("first 300 test images", images.clone(), labels.clone(), Test.ClassNames);
+        var pairs = new (string Name, nn.Module<Tensor, Tensor> First, nn.Module<Tensor, Tensor> Second)[]
+        {
+            ("the baseline with itself", Baseline, Baseline),
+            ("the baseline and the PGD-AT model", Baseline, LazyPgdAt.Value),
+            ("the TRADES model (handed over in training mode) and the baseline", LazyTrades.Value, Baseline),
+        };
+        foreach (var (name, first, second) in pairs)
+        {
+            double expected = ModelAgreement.Measure(first, second, data);
+            if (first == LazyTrades.Value) first.train();
+            double got;
+            try
+            {
+                got = agreement(first, second, images.clone());
+            }
+            finally
+            {
+                first.eval();
+            }
+            if (Math.Abs(got - expected) > 1e-9)
+            {
+                string hint = got > 1 ? "return a fraction in [0, 1], not a count" :
+                    first == LazyTrades.Value ? "put both models in eval mode (model.eval()) first: in training mode dropout makes the predictions random" :
+                    "compare first.forward(images).argmax(1) with second.forward(images).argmax(1) and average the matches";
+                return CheckResult.Fail($"Agreement of {name} on the first 300 test images = {F(got)}; expected {F(expected)}. Hint: {hint}.");
+            }
+        }
+        return CheckResult.Pass("Agreement is the fraction of images on which two models predict the same class, in eval mode (checked on three pairs of shipped models)");
+    }
+
+    [ExerciseCheck(Set, "spectral-scores")]
+    private static CheckResult SpectralScores(IExerciseContext ctx)
+    {
+        var scores = ctx.Evaluate<Func<Tensor, Tensor>>("SpectralScores");
+        using var scope = NewDisposeScope();
+        var generator = new Generator(8);
+        // 60 clean representations and 8 outliers shifted along one direction, around a non-zero mean (centring matters).
+        var direction = randn(new long[] { 12 }, generator: generator);
+        var features = cat(new[] { randn(new long[] { 60, 12 }, generator: generator), randn(new long[] { 8, 12 }, generator: generator) + 2 * direction }, 0) + 3;
+        var copy = features.clone();
+        var expected = SpectralSignatures.Scores(features);
+        var got = scores(features);
+        if (!Same(features, copy)) return CheckResult.Fail("SpectralScores changed the representations it was given; compute on a centred copy.");
+        if (got is null || got.IsInvalid) return CheckResult.Fail("SpectralScores returned no tensor; return the scores, one per row.");
+        if (got.numel() != expected.numel())
+            return CheckResult.Fail($"SpectralScores(68 representations of size 12) returned a tensor shaped {Shape(got)}; expected one score per row, shaped (68).");
+        var flat = got.reshape(-1).to_type(ScalarType.Float32);
+        double scale = expected.max().item<float>();
+        if ((flat - expected).abs().max().item<float>() <= 1e-3 * scale)
+            return CheckResult.Pass("SpectralScores = ((r − r̄)·v)² with v the top right singular vector of the centred representations");
+
+        string hint;
+        var centred = features - features.mean(new long[] { 0 }, keepdim: true);
+        var (_, _, vh) = linalg.svd(centred, fullMatrices: false);
+        var projection = centred.matmul(vh[0]);
+        var (_, _, rawVh) = linalg.svd(features, fullMatrices: false);
+        if ((flat - projection.abs()).abs().max().item<float>() <= 1e-3 * Math.Sqrt(scale) || (flat - projection).abs().max().item<float>() <= 1e-3 * Math.Sqrt(scale)
+            || (flat + projection).abs().max().item<float>() <= 1e-3 * Math.Sqrt(scale))
+            hint = "square the projections: s_i = (r̃_i · v)²";
+        else if ((flat - features.matmul(rawVh[0]).square()).abs().max().item<float>() <= 1e-3 * scale
+                 || (flat - centred.matmul(rawVh[0]).square()).abs().max().item<float>() <= 1e-3 * scale)
+            hint = "centre the rows first (subtract features.mean(new long[] { 0 }, keepdim: true)) and take the singular vector of the CENTRED matrix";
+        else
+            hint = "centred = features − mean row; (_, _, vh) = linalg.svd(centred, fullMatrices: false); v = vh[0]; scores = (centred · v)²";
+        return CheckResult.Fail($"SpectralScores(68 representations of size 12) differs from the expected scores by up to {F((flat - expected).abs().max().item<float>())} " +
+                                $"(largest expected score {F(scale)}). Hint: {hint}.");
+    }
+}
