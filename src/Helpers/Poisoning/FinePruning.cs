@@ -33,22 +33,7 @@ public static class FinePruning
             for (int c = 0; c < sums.Length; c++) sums[c] += batchSums[c];
             return output;
         });
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            foreach (var batch in new DataLoader(clean, batchSize, device))
-            {
-                using var scope = NewDisposeScope();
-                using (batch) model.forward(batch.Images);
-            }
-        }
-        finally
-        {
-            hook.remove();
-            model.train(wasTraining);
-        }
+        ObservedPass.Run(model, clean, device, batchSize, () => hook.remove());
         return sums.Select(s => clean.Count == 0 ? 0 : s / clean.Count).ToArray();
     }
 

@@ -43,22 +43,7 @@ public static class Representations
             rows.Add(flat.data<float>().ToArray());
             return input;
         });
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            foreach (var batch in new DataLoader(data, batchSize, device))
-            {
-                using var scope = NewDisposeScope();
-                using (batch) model.forward(batch.Images);
-            }
-        }
-        finally
-        {
-            hook.remove();
-            model.train(wasTraining);
-        }
+        ObservedPass.Run(model, data, device, batchSize, () => hook.remove());
         float[] all = rows.SelectMany(r => r).ToArray();
         return tensor(all, new long[] { data.Count, last.in_features });
     }
