@@ -5,6 +5,8 @@ using ModelSecurity.Federated;
 using ModelSecurity.IO;
 using ModelSecurity.Runtime;
 
+using static ModelSecurity.Cli.CommonOptions;
+
 namespace ModelSecurity.Cli.Commands;
 
 /// <summary>
@@ -127,7 +129,5 @@ public sealed class FederatedRoundsCommand : ICommand
         : throw new UsageException($"--{name} takes a whole number ≥ {min}, not '{text}'");
 
     private static double Number(ParsedArgs args, string name, double fallback) =>
-        args.Value(name) is not { } text ? fallback
-        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v) ? v
-        : throw new UsageException($"--{name} takes a positive number, not '{text}'");
+        args.Value(name) is { } text ? PositiveNumber(text, "--" + name) : fallback;
 }

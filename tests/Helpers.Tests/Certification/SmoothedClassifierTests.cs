@@ -3,38 +3,16 @@ using ModelSecurity.Certification;
 using ModelSecurity.Data;
 using ModelSecurity.Models;
 using ModelSecurity.Training;
+using ModelSecurity.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelSecurity.Tests.Certification;
 
-/// <summary>An MLP trained in a few seconds with Gaussian noise σ = 0.25: a base classifier worth smoothing.</summary>
-public sealed class NoisyMlpFixture : IDisposable
+/// <summary>The test MLP trained with Gaussian noise σ = 0.25: a base classifier worth smoothing.</summary>
+public sealed class NoisyMlpFixture() : TrainedMlpFixture(new GaussianNoiseAugmentation(Sigma), testCount: 40, testSeed: 3)
 {
     public const double Sigma = 0.25;
-
-    public NoisyMlpFixture()
-    {
-        using var train = FashionMnist.Load(DataSplit.Train);
-        using var subset = train.Subset(6000, seed: 1);
-        var recipe = new TrainingRecipe { Name = "test-noisy-mlp", Architecture = "mlp", Epochs = 3, BatchSize = 100, LearningRate = 2e-3, Seed = 1 };
-        Reproducibility.Seed(recipe.Seed);
-        Model = ModelZoo.Create("mlp");
-        new Trainer(SilentTrainingReporter.Instance).Fit(Model, subset, recipe, CPU, objective: new GaussianNoiseAugmentation(Sigma));
-        using var test = FashionMnist.Load(DataSplit.Test);
-        Test = test.Subset(40, seed: 3);
-        Model.eval();
-    }
-
-    public nn.Module<Tensor, Tensor> Model { get; }
-
-    public ImageDataset Test { get; }
-
-    public void Dispose()
-    {
-        Test.Dispose();
-        Model.Dispose();
-    }
 }
 
 public class SmoothedClassifierTests(NoisyMlpFixture fixture) : IClassFixture<NoisyMlpFixture>
