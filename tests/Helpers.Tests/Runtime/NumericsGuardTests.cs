@@ -94,7 +94,7 @@ public class NumericsGuardTests
         var failures = report.Failures.ToList();
         Assert.Equal(FewProbes.Count, failures.Count); // each probe's first call, and only that one
         Assert.All(failures, f => Assert.Equal(0, f.Repetition));
-        Assert.All(failures, f => Assert.True(f.BatchedError > 0.1 && f.PerExampleError < ConvolutionSelfTest.Tolerance, f.ToString()));
+        Assert.All(failures, f => Assert.True(f.BatchedError > 0.1 && f.PerExampleError is < ConvolutionSelfTest.Tolerance, f.ToString()));
         Assert.Contains("failed", report.Summary);
     }
 
