@@ -45,6 +45,8 @@ internal static class KernelSpecCheck
     private static string Describe(KernelSpec spec) =>
         (spec.IsCourseKernel ? "course" : spec.IsDotNetInteractive ? ".NET Interactive" : "other") + ": " + string.Join(" ", spec.Argv);
 
+    /// <summary>Same build folder (course.dll and the apphost course sit side by side).</summary>
     private static bool SamePath(string a, string b) =>
-        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        string.Equals(Path.GetDirectoryName(Path.GetFullPath(a)), Path.GetDirectoryName(Path.GetFullPath(b)),
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 }

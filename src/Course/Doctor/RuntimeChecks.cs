@@ -59,7 +59,7 @@ internal static class RuntimeChecks
     public static DoctorResult Cpu(DoctorSettings settings)
     {
         const string Name = "CPU";
-        var details = new List<string> { $"cores: {System.Environment.ProcessorCount}, libtorch threads: {torch.get_num_threads()}" };
+        var details = new List<string> { $"cores: {System.Environment.ProcessorCount}, libtorch threads: {LibTorchThreads()}" };
         foreach (string variable in new[] { "ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS" })
             if (settings.Environment(variable) is { Length: > 0 } value) details.Add($"{variable}={value}");
         if (!File.Exists(settings.CpuInfoPath))
@@ -92,6 +92,19 @@ internal static class RuntimeChecks
                 null, ["with an NVIDIA GPU: dotnet build -p:TorchBackend=cuda (environment/README.md, \"GPU (NVIDIA CUDA) or CPU\")"]);
         string requested = settings.Environment(TorchRuntime.DeviceVariable) ?? "";
         return new(Name, DoctorStatus.Ok, $"{torch.cuda.device_count()} CUDA device(s); the course uses {TorchRuntime.PickDevice(requested)}");
+    }
+
+    private static string LibTorchThreads()
+    {
+        try
+        {
+            TorchRuntime.EnsureLoaded();
+            return torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException)
+        {
+            return "unknown (TorchSharp does not load)";
+        }
     }
 
     private static string? LoadedModule(string prefix)

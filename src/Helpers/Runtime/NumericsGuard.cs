@@ -80,6 +80,7 @@ public sealed class NumericsGuard
     public static void EnsureConvolutionGradients(nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (Shared.Outcome is { State: not GuardState.Refused }) return; // decided and fine: attacks call this every step
         if (model.modules().Prepend(model).Any(m => m is Conv2d conv && conv.weight is { } w && w.device_type == TorchSharp.DeviceType.CPU))
             Shared.Ensure();
     }
