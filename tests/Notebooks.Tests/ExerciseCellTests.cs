@@ -57,6 +57,17 @@ public class ExerciseCellTests
     }
 
     [Fact]
+    public async Task ACheckInsideTheLearnersCodeIsRefusedNotRecursed()
+    {
+        var cells = await RunCells(Engine(),
+            "double Square(double x) { Exercise(\"toy/square\").Check(); return x * x; }",
+            "Exercise(\"toy/square\").Check()");
+        Assert.Equal(CellStatus.Succeeded, cells[1].Result.Status);
+        Assert.Contains(cells[1].Outputs, o => Plain(o).StartsWith("A check is already running", StringComparison.Ordinal));
+        Assert.StartsWith("✔ toy/square: correct", Plain(cells[1].Outputs[^1]));
+    }
+
+    [Fact]
     public async Task AWrongSignatureIsNamed()
     {
         var cells = await RunCells(Engine(), "int Square(int x) => x * x;", "Exercise(\"toy/square\").Check()");
