@@ -97,6 +97,18 @@ public class ExerciseCellTests
     }
 
     [Fact]
+    public async Task TheRunnerPassesTheGradingHostToItsEngine()
+    {
+        // The grading worker runs submissions through NotebookRunner: RunOptions.Host reaches the check cells.
+        var notebook = Notebook("double Square(double x) => 2 * x;", "Exercise(\"toy/square\").Check()");
+        var runner = new Running.NotebookRunner(notebook, new Running.RunOptions { Host = NotebookHost.Grader });
+        var summary = await runner.RunAsync();
+        Assert.Equal(Running.RunOutcome.Succeeded, summary.Outcome);
+        Assert.Contains("checks run by the grader", notebook.Cells[2].Outputs.ToJsonString());
+        Assert.Equal(NotebookHost.Interactive, new Running.NotebookRunner(Notebook("1")).Engine.Host);
+    }
+
+    [Fact]
     public async Task HintsAreProgressiveAndSolutionsComeFromTheSolutionNotebook()
     {
         string dir = NewDirectory();

@@ -68,6 +68,10 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
             var hints = Scripting.ExerciseMaterials.Hints(NotebooksFolder, id);
             Assert.True(hints is { Count: >= 2 }, $"{id}: at least two hints in notebooks/hints/");
             Assert.NotNull(Scripting.ExerciseMaterials.SolutionCode(NotebooksFolder, id));
+            // The solution notebooks (one folder deeper) find the same hints and themselves as the solution.
+            Assert.Equal(hints, Scripting.ExerciseMaterials.Hints(Path.Combine(NotebooksFolder, "solutions"), id));
+            Assert.Equal(Scripting.ExerciseMaterials.SolutionCode(NotebooksFolder, id),
+                Scripting.ExerciseMaterials.SolutionCode(Path.Combine(NotebooksFolder, "solutions"), id));
         }
     }
 
