@@ -141,3 +141,36 @@ public class ExerciseCellTests
         Assert.Equal("This handout has no hints; ask your teacher.", Text(bare[1].Outputs));
     }
 }
+
+public class CSharpHighlighterTests
+{
+    [Theory]
+    [InlineData("#r \"nuget: X, 1.0\"\n/// <summary>doc</summary>\ndouble F(double x) => x * 2.5; // note\n/* block */ var s = $\"a{1}b\" + 'c';")]
+    [InlineData("#if DEBUG\nint a = 1;\n#endif\nstring t = \"\"\"\n  raw\n  \"\"\";")]
+    [InlineData("int Broken( => ;")]
+    public void HighlightingKeepsTheCodeExactly(string code)
+    {
+        string html = Formatting.CSharpHighlighter.ToHtml(code);
+        string text = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(html, "<[^>]+>", ""));
+        Assert.Equal(code, text);
+    }
+
+    [Fact]
+    public void EveryReferenceSolutionIsShownExactly()
+    {
+        string notebooks = Path.Combine(RepositoryRoot(), "notebooks");
+        foreach (string id in Grading.CheckRegistry.Default.Exercises.Where(e => !e.StartsWith("toy/", StringComparison.Ordinal)))
+            HighlightingKeepsTheCodeExactly(Scripting.ExerciseMaterials.SolutionCode(notebooks, id)!);
+    }
+
+    [Fact]
+    public void KeywordsLiteralsAndCommentsAreColoured()
+    {
+        string html = Formatting.CSharpHighlighter.ToHtml("double x = 2.5; // c\nvar s = \"t\";");
+        Assert.Contains("<span style=\"color:#0000ff\">double</span>", html);
+        Assert.Contains("<span style=\"color:#098658\">2.5</span>", html);
+        Assert.Contains("<span style=\"color:#008000\">// c</span>", html);
+        Assert.Contains("<span style=\"color:#a31515\">&quot;t&quot;</span>", html);
+        Assert.Contains("<span style=\"color:#0000ff\">var</span>", html);
+    }
+}
