@@ -67,7 +67,8 @@ public static partial class HtmlExporter
                 var data = display.Value.Data;
                 if (data.TryGetValue("text/html", out string? html))
                 {
-                    if (html.Contains(PlotlyJs.MarkerAttribute, StringComparison.Ordinal) || html.Contains("Plotly.newPlot", StringComparison.Ordinal))
+                    if (html.Contains(PlotlyJs.MarkerAttribute, StringComparison.Ordinal) || html.Contains("Plotly.newPlot", StringComparison.Ordinal)
+                        || html.Contains(FigureFormatter.HtmlClass, StringComparison.Ordinal))
                     {
                         needsPlotly = true;
                         html = EmbeddedPlotly().Replace(html, "");
