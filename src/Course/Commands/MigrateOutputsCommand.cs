@@ -21,7 +21,8 @@ public sealed class MigrateOutputsCommand : ICommand
         Plotly figure JSON (inside its old text/html, next to an inlined copy of plotly.js) becomes the bundle a
         fresh run gives — application/vnd.plotly.v1+json, a PNG drawn from the same data, HTML that shows the
         PNG, and a text summary; HTML image grids become one PNG; tables get a readable text/plain. Sets the
-        notebook's language_info to what the course kernel reports, so opening it in Jupyter changes nothing.
+        notebook's language_info to what the course kernel reports and writes the file in Jupyter's own layout
+        (split lines, sorted keys), so opening (and even saving) it in Jupyter changes nothing.
         Idempotent: run it again after merging or re-executing; unchanged files are not rewritten.
         A folder takes every .ipynb directly in it.
 
@@ -55,6 +56,7 @@ public sealed class MigrateOutputsCommand : ICommand
             string before = notebook.ToJson();
             var report = OutputMigration.Migrate(notebook);
             notebook.Metadata["language_info"] = KernelInfo.LanguageInfo();
+            OutputMigration.ToJupyterLayout(notebook);
             string after = notebook.ToJson();
             if (after == before)
             {

@@ -195,8 +195,12 @@ public sealed class Figure
 
     private static string FormatX(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
 
+    // Numbers are written as Python's json writes them ("1e-05", not .NET's "1E-05"), so that Jupyter saving a notebook
+    // does not rewrite its stored charts; non-finite values become null (gaps), as plotly.js expects.
     private static JsonArray Numbers(IEnumerable<double> values) =>
-        new(values.Select(v => double.IsFinite(v) ? JsonValue.Create(v) : null).Select(v => (JsonNode?)v).ToArray());
+        new(values.Select(v => double.IsFinite(v)
+            ? JsonNode.Parse(v.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e'))
+            : null).ToArray());
 
     private static List<double> ReadNumbers(JsonNode? node, string what) =>
         node is JsonArray array

@@ -11,7 +11,7 @@ internal static class FigurePng
     private static readonly object Gate = new();
 
     /// <summary>A sans-serif family that is installed and has the Greek letters and arrows the course's titles use.</summary>
-    private static readonly Lazy<string> SansFont = new(() =>
+    internal static readonly Lazy<string> SansFont = new(() =>
     {
         var installed = SkiaSharp.SKFontManager.Default.FontFamilies.ToHashSet(StringComparer.OrdinalIgnoreCase);
         return new[] { "DejaVu Sans", "Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "Noto Sans" }.FirstOrDefault(installed.Contains)

@@ -27,8 +27,7 @@ public static class ImageGridPng
             ?? throw new ArgumentException("An image of the grid is not a valid PNG.")).ToList()).ToList();
         try
         {
-            string allText = (title ?? "") + string.Concat(rows.Select(r => r.Name + string.Concat(r.Captions ?? [])));
-            using var typeface = SKTypeface.FromFamilyName(ScottPlot.Fonts.Detect(allText.Length == 0 ? "A" : allText)) ?? SKTypeface.Default;
+            using var typeface = SKTypeface.FromFamilyName(FigurePng.SansFont.Value) ?? SKTypeface.Default;
             using var captionFont = new SKFont(typeface, CaptionSize);
             using var nameFont = new SKFont(typeface, NameSize);
             using var titleFont = new SKFont(typeface, TitleSize) { Embolden = true };
