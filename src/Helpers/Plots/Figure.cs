@@ -12,6 +12,9 @@ public enum TraceKind
 
     /// <summary>Columns, one per category.</summary>
     Bar,
+
+    /// <summary>Markers only (a scatter plot), through numeric (x, y) points.</summary>
+    Points,
 }
 
 /// <summary>One trace of a <see cref="Figure"/>: a line through numeric points, or columns over categories.</summary>
@@ -50,12 +53,12 @@ public sealed class Figure
         if (Traces.Count == 0) throw new ArgumentException("A chart needs at least one trace (series).", nameof(traces));
         foreach (var t in Traces)
         {
-            int n = t.Kind == TraceKind.Line ? t.X?.Count ?? throw new ArgumentException($"Line \"{t.Name}\" has no x values.")
+            int n = t.Kind != TraceKind.Bar ? t.X?.Count ?? throw new ArgumentException($"Line \"{t.Name}\" has no x values.")
                                              : t.Categories?.Count ?? throw new ArgumentException($"Bars \"{t.Name}\" have no categories.");
             if (n != t.Y.Count)
-                throw new ArgumentException($"Trace \"{t.Name}\" has {n} {(t.Kind == TraceKind.Line ? "x values" : "categories")} but {t.Y.Count} y values.");
+                throw new ArgumentException($"Trace \"{t.Name}\" has {n} {(t.Kind != TraceKind.Bar ? "x values" : "categories")} but {t.Y.Count} y values.");
         }
-        if (Traces.Select(t => t.Kind).Distinct().Count() > 1)
+        if (Traces.Select(t => t.Kind == TraceKind.Bar).Distinct().Count() > 1)
             throw new ArgumentException("A chart draws either lines or bars, not both.", nameof(traces));
         YAsPercent = yAsPercent;
         Stacked = stacked;
@@ -98,11 +101,11 @@ public sealed class Figure
         {
             var t = Traces[i];
             string colour = Palette[i % Palette.Count];
-            var trace = new JsonObject { ["type"] = t.Kind == TraceKind.Line ? "scatter" : "bar" };
+            var trace = new JsonObject { ["type"] = t.Kind != TraceKind.Bar ? "scatter" : "bar" };
             if (t.Name != null) trace["name"] = t.Name;
-            if (t.Kind == TraceKind.Line)
+            if (t.Kind != TraceKind.Bar)
             {
-                trace["mode"] = "lines+markers";
+                trace["mode"] = t.Kind == TraceKind.Line ? "lines+markers" : "markers";
                 trace["x"] = Numbers(t.X!);
                 trace["line"] = new JsonObject { ["color"] = colour };
                 trace["marker"] = new JsonObject { ["color"] = colour };
@@ -155,7 +158,8 @@ public sealed class Figure
             else if (type is "scatter" or "scattergl")
             {
                 var x = t["x"] is null ? Enumerable.Range(0, y.Count).Select(i => (double)i).ToList() : ReadNumbers(t["x"], "x");
-                traces.Add(new Trace(name, TraceKind.Line, x, null, y));
+                bool markersOnly = (string?)t["mode"] == "markers";
+                traces.Add(new Trace(name, markersOnly ? TraceKind.Points : TraceKind.Line, x, null, y));
             }
             else throw new FormatException($"Plotly trace type \"{type}\" has no static rendering in the course (lines and bars only).");
         }
@@ -175,7 +179,7 @@ public sealed class Figure
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append(IsBarChart ? (Stacked ? "Stacked bar chart" : "Bar chart") : "Line chart")
+        text.Append(IsBarChart ? (Stacked ? "Stacked bar chart" : "Bar chart") : Traces.All(t => t.Kind == TraceKind.Points) ? "Scatter chart" : "Line chart")
             .Append(Title.Length > 0 ? $" \"{Title}\"" : "").Append('\n');
         if (XTitle.Length > 0) text.Append("x: ").Append(XTitle).Append('\n');
         if (YTitle.Length > 0) text.Append("y: ").Append(YTitle).Append(YAsPercent ? " (%)" : "").Append('\n');
@@ -183,7 +187,7 @@ public sealed class Figure
         {
             text.Append("- ").Append(t.Name ?? "values").Append(": ");
             var points = Enumerable.Range(0, t.Count).Select(i =>
-                (t.Kind == TraceKind.Line ? FormatX(t.X![i]) : t.Categories![i]) + " → " + FormatY(t.Y[i])).ToList();
+                (t.Kind != TraceKind.Bar ? FormatX(t.X![i]) : t.Categories![i]) + " → " + FormatY(t.Y[i])).ToList();
             text.AppendJoin(", ", points.Count <= 8 ? points : points.Take(4).Append("…").Concat(points.Skip(points.Count - 3)));
             text.Append('\n');
         }

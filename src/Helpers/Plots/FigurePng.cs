@@ -58,8 +58,8 @@ internal static class FigurePng
             var points = Enumerable.Range(0, t.Count).Where(k => double.IsFinite(t.X![k]) && double.IsFinite(t.Y[k])).ToList();
             var scatter = plot.Add.Scatter(points.Select(k => t.X![k]).ToArray(), points.Select(k => t.Y[k]).ToArray());
             scatter.Color = ScottPlot.Color.FromHex(Figure.Palette[i % Figure.Palette.Count]);
-            scatter.LineWidth = 2;
-            scatter.MarkerSize = points.Count > 60 ? 0 : 6;
+            scatter.LineWidth = t.Kind == TraceKind.Points ? 0 : 2;
+            scatter.MarkerSize = t.Kind == TraceKind.Points ? 7 : points.Count > 60 ? 0 : 6;
             if (t.Name != null) scatter.LegendText = t.Name;
         }
     }
