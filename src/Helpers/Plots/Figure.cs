@@ -149,19 +149,20 @@ public sealed class Figure
             if (node is not JsonObject t) throw new FormatException("A Plotly trace must be an object.");
             string type = (string?)t["type"] ?? "scatter";
             string? name = (string?)t["name"];
+            if (type is not ("bar" or "scatter" or "scattergl"))
+                throw new FormatException($"Plotly trace type \"{type}\" has no static rendering in the course (lines, points and bars only).");
             var y = ReadNumbers(t["y"], "y");
             if (type == "bar")
             {
                 var x = t["x"] as JsonArray ?? throw new FormatException($"Bar trace \"{name}\" has no x categories.");
                 traces.Add(new Trace(name, TraceKind.Bar, null, x.Select(v => v?.ToString() ?? "").ToList(), y));
             }
-            else if (type is "scatter" or "scattergl")
+            else
             {
                 var x = t["x"] is null ? Enumerable.Range(0, y.Count).Select(i => (double)i).ToList() : ReadNumbers(t["x"], "x");
                 bool markersOnly = (string?)t["mode"] == "markers";
                 traces.Add(new Trace(name, markersOnly ? TraceKind.Points : TraceKind.Line, x, null, y));
             }
-            else throw new FormatException($"Plotly trace type \"{type}\" has no static rendering in the course (lines and bars only).");
         }
         int width = (int?)Number(layout["width"]) ?? 720, height = (int?)Number(layout["height"]) ?? 420;
         return new Figure(TitleText(layout["title"]), TitleText(layout["xaxis"]?["title"]), TitleText(layout["yaxis"]?["title"]), traces,
@@ -207,9 +208,9 @@ public sealed class Figure
             : null).ToArray());
 
     private static List<double> ReadNumbers(JsonNode? node, string what) =>
-        node is JsonArray array
+        node is JsonArray array && array.All(v => v is null || Number(v) is not null)
             ? array.Select(v => Number(v) ?? double.NaN).ToList()
-            : throw new FormatException($"A Plotly trace needs a numeric \"{what}\" array.");
+            : throw new FormatException($"A Plotly trace needs a numeric \"{what}\" array (text values have no static rendering here).");
 
     private static double? Number(JsonNode? node) =>
         node is JsonValue v && v.TryGetValue(out double d) ? d : null;

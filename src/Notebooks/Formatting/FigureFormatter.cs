@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using ModelSecurity.Notebooks.Format;
@@ -53,15 +54,18 @@ public sealed class FigureFormatter : DisplayFormatter<Figure>
     /// </summary>
     public static string Html(JsonObject figure, PngImage png, string summary)
     {
-        string id = "course-figure-" + Guid.NewGuid().ToString("N")[..12];
         string figureJson = figure.ToJsonString().Replace("</", "<\\/", StringComparison.Ordinal);
+        // The id comes from the content, so re-running a migration or a cell writes the same bytes (no git churn); the
+        // script prefers its own preceding element, which also tells two identical charts in one page apart.
+        string id = "course-figure-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(figureJson)))[..12];
         return new StringBuilder()
             .Append("<div class=\"").Append(HtmlClass).Append("\" id=\"").Append(id).Append("\">")
             .Append("<img src=\"data:image/png;base64,").Append(png.ToBase64()).Append("\" width=\"").Append(png.Width)
             .Append("\" height=\"").Append(png.Height).Append("\" style=\"max-width:100%;height:auto\" alt=\"")
             .Append(WebUtility.HtmlEncode(summary)).Append("\"/></div>\n")
             .Append("<script type=\"text/javascript\">\n(function () {\n  if (!window.Plotly) return; // no plotly.js here: the picture stays\n")
-            .Append("  var el = document.getElementById('").Append(id).Append("');\n  var fig = ").Append(figureJson).Append(";\n")
+            .Append("  var own = document.currentScript && document.currentScript.previousElementSibling;\n")
+            .Append("  var el = own && own.className === '").Append(HtmlClass).Append("' ? own : document.getElementById('").Append(id).Append("');\n  var fig = ").Append(figureJson).Append(";\n")
             .Append("  el.innerHTML = '';\n  Plotly.newPlot(el, fig.data, fig.layout || {}, {displaylogo: false});\n})();\n</script>")
             .ToString();
     }

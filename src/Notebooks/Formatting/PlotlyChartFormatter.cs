@@ -24,7 +24,7 @@ public sealed class PlotlyChartFormatter : DisplayFormatter<GenericChart>
         {
             return FigureFormatter.Bundle(ModelSecurity.Plots.Figure.FromPlotlyJson(json));
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
             int traces = GenericChart.getTraces(chart).Length;
             string text = $"Plotly chart ({traces} trace{(traces == 1 ? "" : "s")}; no static picture: {e.Message})";
