@@ -10,6 +10,7 @@ packages=(
   python3-jupyter-client  # drives the course's Jupyter kernel (tests)
   python3-zmq             # raw ZeroMQ messages to the kernel (signature tests)
   chromium                # headless browser for the export/Jupyter rendering tests (no browser download)
+  jupyter-notebook        # Jupyter Notebook 6 for the untrusted-chapter browser test
   npm                     # installs KaTeX for `course export` (environment/package.json)
 )
 missing=()

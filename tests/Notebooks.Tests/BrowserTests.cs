@@ -16,6 +16,16 @@ public sealed class ChromiumFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A fact skipped, visibly, without headless Chromium or Debian's Jupyter Notebook.</summary>
+public sealed class JupyterNotebookFactAttribute : FactAttribute
+{
+    public JupyterNotebookFactAttribute()
+    {
+        if (Chromium.Executable is null) Skip = "chromium is not installed: apt-get install chromium (environment/setup.sh does)";
+        else if (!File.Exists("/usr/bin/jupyter-notebook")) Skip = "Jupyter Notebook is not installed: apt-get install jupyter-notebook (environment/setup.sh does)";
+    }
+}
+
 /// <summary>Debian's chromium, driven from the command line (--dump-dom, --screenshot): no driver, no browser download.</summary>
 internal static class Chromium
 {
@@ -27,9 +37,10 @@ internal static class Chromium
     public static string ScreenshotFolder => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "browser-screenshots")).FullName;
 
     /// <summary>Loads a page, lets scripts run, and returns the DOM and the browser's console messages.</summary>
-    public static (string Dom, IReadOnlyList<string> Console) DumpDom(string page)
+    public static (string Dom, IReadOnlyList<string> Console) DumpDom(string page, int budgetMs = 10000)
     {
-        var (stdout, stderr) = Run("--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000", "--dump-dom", new Uri(page).AbsoluteUri);
+        string url = page.StartsWith("http", StringComparison.Ordinal) ? page : new Uri(page).AbsoluteUri;
+        var (stdout, stderr) = Run("--enable-logging=stderr", "--v=0", $"--virtual-time-budget={budgetMs}", "--dump-dom", url);
         var console = stderr.Split('\n').Where(l => l.Contains(":CONSOLE", StringComparison.Ordinal)).ToList();
         return (stdout, console);
     }
@@ -39,7 +50,8 @@ internal static class Chromium
     {
         string file = Path.Combine(ScreenshotFolder, name);
         File.Delete(file);
-        Run("--hide-scrollbars", "--virtual-time-budget=10000", $"--window-size=1100,{height}", $"--screenshot={file}", new Uri(page).AbsoluteUri);
+        string url = page.StartsWith("http", StringComparison.Ordinal) ? page : new Uri(page).AbsoluteUri;
+        Run("--hide-scrollbars", "--virtual-time-budget=20000", $"--window-size=1100,{height}", $"--screenshot={file}", url);
         Assert.True(File.Exists(file), $"chromium wrote no screenshot {file}");
         return file;
     }
@@ -107,6 +119,67 @@ public partial class BrowserTests
         Assert.Equal(0, Count(dom, "class=\"main-svg\""));
         Assert.Equal(figures, StaticFigure().Matches(dom).Count);
         Chromium.Screenshot(page, "04-trades-nojs.png", 6000);
+    }
+
+    [JupyterNotebookFact]
+    public async Task UntrustedChapterInJupyterNotebookShowsEveryChart()
+    {
+        // A fresh clone's notebooks are untrusted: Jupyter runs none of their scripts and sanitizes their HTML.
+        string dir = Directory.CreateTempSubdirectory("course-jupyter-").FullName;
+        string notebooks = Directory.CreateDirectory(Path.Combine(dir, "nb")).FullName;
+        File.Copy(Path.Combine(CoursePaths.Root, Chapter), Path.Combine(notebooks, "chapter.ipynb"));
+        int figures = NotebookDocument.Load(Path.Combine(notebooks, "chapter.ipynb")).Cells.SelectMany(c => c.Outputs)
+            .Count(o => o?["data"]?[FigureFormatter.PlotlyMime] is not null);
+        int port = FreePort();
+        var start = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-m", "notebook", "--no-browser", "--ip=127.0.0.1", $"--port={port}", "--NotebookApp.token=",
+                                     "--NotebookApp.password=", $"--notebook-dir={notebooks}", "--allow-root" })
+            start.ArgumentList.Add(a);
+        // Everything Jupyter writes stays in the test's folder (no user config, kernels or secrets touched).
+        foreach (string v in new[] { "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR" })
+            start.Environment[v] = Path.Combine(dir, v.ToLowerInvariant());
+        start.Environment["JUPYTER_PATH"] = Path.Combine(dir, "jupyter_path");
+        start.Environment["JUPYTER_PLATFORM_DIRS"] = "1";
+        using var server = Process.Start(start)!;
+        var log = new System.Text.StringBuilder();
+        server.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        server.BeginErrorReadLine();
+        server.BeginOutputReadLine();
+        try
+        {
+            string url = $"http://127.0.0.1:{port}/notebooks/chapter.ipynb";
+            using var http = new HttpClient();
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (true)
+            {
+                try
+                {
+                    if ((await http.GetAsync($"http://127.0.0.1:{port}/api/status")).IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException) { }
+                Assert.False(server.HasExited || DateTime.UtcNow > deadline, $"Jupyter Notebook did not start:\n{log}");
+                await Task.Delay(500);
+            }
+            var (dom, _) = Chromium.DumpDom(url, budgetMs: 20000);
+            Assert.Contains("Not Trusted", dom);
+            Assert.Equal(figures, StaticFigure().Matches(dom).Count);
+            Chromium.Screenshot(url, "04-trades-jupyter-untrusted.png", 5000);
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.WaitForExit(10_000);
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private static int Count(string text, string what) => Regex.Matches(text, Regex.Escape(what)).Count;
