@@ -75,8 +75,8 @@ internal static class Chromium
 
 /// <summary>
 /// A stored, executed chapter exported with <c>course export</c> and opened in headless Chromium: with JavaScript the
-/// charts are drawn by plotly.js and the math typeset by KaTeX, with no console message; without it, every chart shows
-/// its PNG. Screenshots go to <c>bin/…/browser-screenshots</c>.
+/// charts are drawn by plotly.js and the math is typeset (KaTeX), with no console message; without it, every chart shows
+/// its PNG and the math (typeset at export time) still shows; in Jupyter Notebook, untrusted, every chart shows. Screenshots go to <c>bin/…/browser-screenshots</c>.
 /// </summary>
 public partial class BrowserTests
 {
@@ -118,6 +118,7 @@ public partial class BrowserTests
         var (dom, _) = Chromium.DumpDom(page);
         Assert.Equal(0, Count(dom, "class=\"main-svg\""));
         Assert.Equal(figures, StaticFigure().Matches(dom).Count);
+        Assert.Equal(Count(html, "class=\"math\""), Count(dom, "class=\"katex\"")); // typeset at export time
         Chromium.Screenshot(page, "04-trades-nojs.png", 6000);
     }
 

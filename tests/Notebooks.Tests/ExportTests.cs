@@ -21,8 +21,11 @@ public class ExportTests
         Assert.Contains("<h1 id=\"showcase-notebook\">Showcase notebook</h1>", page);
         Assert.Contains("<strong>every display kind</strong>", page);
         Assert.Contains("<td style=\"text-align: right;\">0.91</td>", page);
-        Assert.Contains("<span class=\"math\">\\(\\epsilon_\\infty = \\max_i |\\delta_i|\\)</span>", page);
-        Assert.Contains("<div class=\"math\">\n\\[", page);
+        // Math is typeset at export time (KaTeX under Node.js), so it shows even with JavaScript off.
+        Assert.Contains("<span class=\"math\"><span class=\"katex\">", page);
+        Assert.Contains("<annotation encoding=\"application/x-tex\">\\epsilon_\\infty = \\max_i |\\delta_i|</annotation>", page);
+        Assert.Contains("<div class=\"math\"><span class=\"katex-display\">", page);
+        Assert.DoesNotContain("class=\"math\">\\(", page);
         Assert.Contains("<style data-course-katex>", page); // KaTeX inlined: math renders offline
         Assert.Contains("src:url(data:font/woff2;base64,", page);
         Assert.DoesNotContain("url(fonts/", page);

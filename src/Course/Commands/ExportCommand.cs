@@ -15,7 +15,8 @@ public sealed class ExportCommand : ICommand
         Usage: course export <notebook.ipynb> [-o out.html]
 
         Writes one self-contained HTML file that needs no network to view: Markdown rendered (Markdig), LaTeX
-        math typeset by KaTeX (script, style and fonts inlined), code with its stored outputs, images inline,
+        math typeset by KaTeX at export time under Node.js (so it shows with JavaScript off too; without Node.js
+        the page typesets it on load), KaTeX's style and fonts inlined, code with its stored outputs, images inline,
         plotly.js embedded once when the notebook has charts (no CDN); with JavaScript off the charts show as
         their stored pictures. KaTeX comes from npm: environment/setup.sh installs it (npm ci --prefix environment).
         Run the notebook first (course run) to include fresh outputs.

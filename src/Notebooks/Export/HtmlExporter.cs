@@ -9,7 +9,7 @@ namespace ModelSecurity.Notebooks.Export;
 
 /// <summary>
 /// Turns a notebook into one standalone HTML file that works offline: Markdown rendered (Markdig), math typeset by
-/// KaTeX inlined in the page (<see cref="KatexAssets"/>), code with its outputs, images inline (data URIs), plotly.js
+/// KaTeX at export time, with its style, fonts and script inlined in the page (<see cref="KatexAssets"/>), code with its outputs, images inline (data URIs), plotly.js
 /// embedded once in the page head when any output is a chart. Charts are stored with their PNG, so with JavaScript off
 /// (or in print) the pictures show; with it on, plotly.js replaces them by the interactive charts.
 /// </summary>
@@ -55,9 +55,14 @@ public static partial class HtmlExporter
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             .Append("<meta name=\"generator\" content=\"course export\">\n")
             .Append("<title>").Append(Encode(title)).Append("</title>\n<style>\n").Append(Style).Append("</style>\n");
-        if (body.ToString().Contains("class=\"math\"", StringComparison.Ordinal)) page.Append(KatexAssets.HeadElements(katexDist));
+        string content = body.ToString();
+        if (content.Contains("class=\"math\"", StringComparison.Ordinal))
+        {
+            page.Append(KatexAssets.HeadElements(katexDist));
+            content = KatexAssets.PreRender(content, katexDist);
+        }
         if (needsPlotly) page.Append(PlotlyJs.ScriptTag()).Append('\n');
-        page.Append("</head>\n<body>\n<main>\n").Append(body).Append("</main>\n</body>\n</html>\n");
+        page.Append("</head>\n<body>\n<main>\n").Append(content).Append("</main>\n</body>\n</html>\n");
         return page.ToString();
     }
 

@@ -1,4 +1,8 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace ModelSecurity.Notebooks.Export;
@@ -57,10 +61,69 @@ public static partial class KatexAssets
             .ToString();
     }
 
+    /// <summary>
+    /// Typesets the page's math at export time with KaTeX under Node.js, so that formulas show even with JavaScript off
+    /// (print, e-mail, locked-down viewers). Returns the HTML with every <c>span.math</c> / <c>div.math</c> rendered, or
+    /// the HTML unchanged when Node.js is not installed (the page's script then typesets it in the browser).
+    /// </summary>
+    public static string PreRender(string html, string? dist = null)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        var matches = MathElement().Matches(html);
+        if (matches.Count == 0) return html;
+        dist ??= FindDist();
+        if (dist is null) return html;
+        var items = matches.Select(m => new { tex = WebUtility.HtmlDecode(m.Groups["tex"].Value).Trim(), display = m.Groups["tag"].Value == "div" }).ToList();
+        var start = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-e");
+        start.ArgumentList.Add(NodeRenderer);
+        start.ArgumentList.Add(Path.Combine(dist, "katex.js"));
+        string[]? rendered;
+        try
+        {
+            using var node = Process.Start(start)!;
+            var stdout = node.StandardOutput.ReadToEndAsync();
+            var stderr = node.StandardError.ReadToEndAsync();
+            node.StandardInput.Write(JsonSerializer.Serialize(items));
+            node.StandardInput.Close();
+            if (!node.WaitForExit(120_000)) { node.Kill(entireProcessTree: true); return html; }
+            rendered = node.ExitCode == 0 ? JsonSerializer.Deserialize<string[]>(stdout.Result) : null;
+        }
+        catch (Win32Exception)
+        {
+            return html; // no Node.js: the browser typesets
+        }
+        if (rendered is null || rendered.Length != matches.Count) return html;
+        var page = new StringBuilder(html.Length * 2);
+        int last = 0;
+        for (int i = 0; i < matches.Count; i++)
+        {
+            var m = matches[i];
+            page.Append(html, last, m.Index - last)
+                .Append('<').Append(m.Groups["tag"].Value).Append(" class=\"math\">").Append(rendered[i]).Append("</").Append(m.Groups["tag"].Value).Append('>');
+            last = m.Index + m.Length;
+        }
+        return page.Append(html, last, html.Length - last).ToString();
+    }
+
+    // Reads [{tex, display}] as JSON on stdin, writes the rendered HTML strings as a JSON array.
+    private const string NodeRenderer = """
+        const katex = require(process.argv[1]);
+        let input = '';
+        process.stdin.on('data', d => input += d).on('end', () => {
+          const items = JSON.parse(input);
+          process.stdout.write(JSON.stringify(items.map(i => katex.renderToString(i.tex, { displayMode: i.display, throwOnError: false }))));
+        });
+        """;
+
+    [GeneratedRegex(@"<(?<tag>span|div) class=""math"">\s*\\[\(\[](?<tex>.*?)\\[\)\]]\s*</\k<tag>>", RegexOptions.Singleline)]
+    private static partial Regex MathElement();
+
     // Markdig writes math as span.math "\(…\)" and div.math "\[…\]"; KaTeX replaces each element's text in place.
     private const string Typeset = """
         document.addEventListener('DOMContentLoaded', function () {
           document.querySelectorAll('.math').forEach(function (el) {
+            if (el.querySelector('.katex')) return; // typeset at export time already
             var tex = el.textContent.trim(), display = el.tagName === 'DIV';
             if (/^\\[\(\[]/.test(tex)) tex = tex.slice(2, -2);
             try { katex.render(tex, el, { displayMode: display, throwOnError: false }); }
