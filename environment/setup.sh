@@ -11,8 +11,10 @@ packages=(
   python3-zmq             # raw ZeroMQ messages to the kernel (signature tests)
   chromium                # headless browser for the export/Jupyter rendering tests (no browser download)
   jupyter-notebook        # Jupyter Notebook 6 for the untrusted-chapter browser test
-  npm                     # installs KaTeX for `course export` (environment/package.json)
 )
+# npm (with Node.js) installs KaTeX for `course export` (environment/package.json); Debian's package only when no npm
+# is installed yet (a Node.js from elsewhere brings its own npm, and Debian's would conflict with it).
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
