@@ -33,7 +33,8 @@ namespace ModelSecurity.Attacks;
 /// (the code tests ≤).
 /// </para>
 /// <para>
-/// Early exit (<see cref="ApgdBase.StopWhenFooled"/>, on by default): an example that is misclassified once is returned as broken
+/// Early exit (<see cref="ApgdBase.StopWhenFooled"/>, off by default, on in <see cref="RobustnessProtocol"/> and
+/// <see cref="AutoAttack"/>): an example that is misclassified once is returned as broken
 /// whatever the later iterations do (the attack keeps a misclassified point), and every example's state (step size,
 /// checkpoints, best loss) is its own, so dropping it from the batch at that moment changes no other example and not
 /// the reported robust accuracy; it only saves the remaining forward and backward passes. The returned point is then the
@@ -119,10 +120,11 @@ public abstract class ApgdBase : Attack
     public int? Seed { get; }
 
     /// <summary>
-    /// Stop iterating on an example as soon as it is misclassified (default true). It cannot change which examples are
-    /// broken (see <see cref="Apgd"/>); false iterates every example to the end, as the reference code does.
+    /// Stop iterating on an example as soon as it is misclassified (default false). It cannot change which examples are
+    /// broken (see <see cref="Apgd"/>), only which misclassified point is returned (the first instead of the last) and
+    /// how much work is done; false iterates every example to the end, as the reference code does.
     /// </summary>
-    public bool StopWhenFooled { get; init; } = true;
+    public bool StopWhenFooled { get; init; }
 
     /// <summary>The iterations after which the step size is checked (<see cref="ApgdBase.CheckpointSchedule"/> of <see cref="Iterations"/>).</summary>
     public IReadOnlyList<int> Checkpoints { get; }

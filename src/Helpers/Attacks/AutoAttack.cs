@@ -17,7 +17,7 @@ namespace ModelSecurity.Attacks;
 /// Under L2 the standard version runs APGD-CE, APGD-T and FAB-T; the course has no L2 Square attack (the reference's
 /// uses a different window update), so the L2 ensemble is three attacks and says so in <see cref="Attacks"/>.
 /// Parameters as in the reference implementation (github.com/fra31/auto-attack, <c>set_version('standard')</c>):
-/// one restart each, seed 0.
+/// one restart each, seed 0. Every attack stops working on a point once it is broken, which changes no outcome.
 /// </remarks>
 public sealed class AutoAttack
 {
@@ -43,8 +43,8 @@ public sealed class AutoAttack
         Seed = seed;
         var attacks = new List<Attack>
         {
-            new Apgd(model, epsilon, iterations: 100, restarts: 1, seed: seed, norm: norm),
-            new ApgdTargeted(model, epsilon, iterations: 100, targetClasses: 9, restarts: 1, seed: seed, norm: norm),
+            new Apgd(model, epsilon, iterations: 100, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
+            new ApgdTargeted(model, epsilon, iterations: 100, targetClasses: 9, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
             new FabTargeted(model, epsilon, norm, iterations: 100, targetClasses: 9, restarts: 1, seed: seed),
         };
         if (norm == Norm.LInf)

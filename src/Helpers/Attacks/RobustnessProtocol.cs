@@ -97,7 +97,8 @@ public sealed class RobustnessProtocol
         {
             new Fgsm(model, Epsilon),
             new Pgd(model, Epsilon, steps: PgdSteps, restarts: PgdRestarts, seed: Seed),
-            new Apgd(model, Epsilon, ApgdIterations, ApgdRestarts, Seed),
+            // Stopping APGD on a point once it is misclassified changes no outcome (ApgdBase.StopWhenFooled), only the work.
+            new Apgd(model, Epsilon, ApgdIterations, ApgdRestarts, Seed) { StopWhenFooled = true },
         };
         var worst = WorstCaseEvaluator.Evaluate(model, data, attacks, Norm.LInf, Epsilon, device, BatchSize, EarlyExit, "robustness protocol", log);
         var rows = new List<RobustnessRow> { new("clean", "none", clean.Accuracy, clock.Elapsed.TotalSeconds) };

@@ -112,15 +112,16 @@ public class WorstCaseTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMl
         using var data = fixture.Test.Take(48);
         const double eps = 0.03;
         var model = fixture.Model;
-        Attack[] Attacks() =>
+        // Early exit both between attacks (evaluator) and within them (StopWhenFooled), against neither; other batch sizes too.
+        Attack[] Attacks(bool stop) =>
         [
-            new Apgd(model, eps, iterations: 15, seed: 1),
-            new ApgdTargeted(model, eps, iterations: 15, targetClasses: 3, seed: 1),
-            new FabTargeted(model, eps, iterations: 15, targetClasses: 3),
+            new Apgd(model, eps, iterations: 15, seed: 1) { StopWhenFooled = stop },
+            new ApgdTargeted(model, eps, iterations: 15, targetClasses: 3, seed: 1) { StopWhenFooled = stop },
+            new FabTargeted(model, eps, iterations: 15, targetClasses: 3) { StopWhenFooled = stop },
             new SquareAttack(model, eps, maxQueries: 150, seed: 1),
         ];
-        var early = WorstCaseEvaluator.Evaluate(model, data, Attacks(), Norm.LInf, eps, batchSize: 20, earlyExit: true);
-        var full = WorstCaseEvaluator.Evaluate(model, data, Attacks(), Norm.LInf, eps, batchSize: 16, earlyExit: false);
+        var early = WorstCaseEvaluator.Evaluate(model, data, Attacks(true), Norm.LInf, eps, batchSize: 20, earlyExit: true);
+        var full = WorstCaseEvaluator.Evaluate(model, data, Attacks(false), Norm.LInf, eps, batchSize: 16, earlyExit: false);
         Assert.Equal(full.BrokenBy, early.BrokenBy);
         Assert.Equal(full.Stages.Select(s => (s.Broken, s.RobustAfter)), early.Stages.Select(s => (s.Broken, s.RobustAfter)));
         Assert.True(early.Stages.Sum(s => s.Attacked) < full.Stages.Sum(s => s.Attacked));
