@@ -72,9 +72,10 @@ public sealed class RobustnessProtocol
     private int _unboundedSteps = 100;
 
     /// <summary>
-    /// Attack only the points no earlier attack broke (default true). The per-point outcome, and so every number of the
-    /// table, is the same as without it (the attacks draw their random numbers per point); false runs every attack on
-    /// every point, which also gives each attack's own accuracy (<see cref="RobustnessRow.OwnAccuracy"/>).
+    /// Attack only the points no earlier attack broke, and stop APGD on a point once it is misclassified (default true).
+    /// The per-point outcome, and so every number of the table, is the same as without it (the attacks draw their random
+    /// numbers per point); false runs every attack on every point to the end, as before, which also gives each attack's
+    /// own accuracy (<see cref="RobustnessRow.OwnAccuracy"/>).
     /// </summary>
     public bool EarlyExit { get; init; } = true;
 
@@ -98,7 +99,7 @@ public sealed class RobustnessProtocol
             new Fgsm(model, Epsilon),
             new Pgd(model, Epsilon, steps: PgdSteps, restarts: PgdRestarts, seed: Seed),
             // Stopping APGD on a point once it is misclassified changes no outcome (ApgdBase.StopWhenFooled), only the work.
-            new Apgd(model, Epsilon, ApgdIterations, ApgdRestarts, Seed) { StopWhenFooled = true },
+            new Apgd(model, Epsilon, ApgdIterations, ApgdRestarts, Seed) { StopWhenFooled = EarlyExit },
         };
         var worst = WorstCaseEvaluator.Evaluate(model, data, attacks, Norm.LInf, Epsilon, device, BatchSize, EarlyExit, "robustness protocol", log);
         var rows = new List<RobustnessRow> { new("clean", "none", clean.Accuracy, clock.Elapsed.TotalSeconds) };
