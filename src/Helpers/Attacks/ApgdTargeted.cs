@@ -68,7 +68,7 @@ public sealed class ApgdTargeted : ApgdBase
             {
                 using var scope = NewDisposeScope();
                 var active = nonzero(broken.logical_not()).squeeze(1);
-                if (active.numel() == 0) return result;
+                if (active.numel() == 0) return result;   // result lives outside this scope, so returning it here is safe
                 var x = images.index_select(0, active);
                 var y = labels.index_select(0, active);
                 var t = order.index_select(0, active).select(1, rank);

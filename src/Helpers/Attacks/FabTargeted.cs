@@ -95,13 +95,14 @@ public sealed class FabTargeted : Attack
         var done = cleanLogits.argmax(1).ne(labels);
         var order = cleanLogits.argsort(1, descending: true);
         int targets = (int)Math.Min(TargetClasses, classes - 1);
-        for (int rank = 1; rank <= targets; rank++)
+        for (int rank = 1; rank <= targets && !done.all().item<bool>(); rank++)
         {
             for (int run = 0; run < Restarts; run++)
             {
+                // No return inside this scope: a tensor created here and returned would be disposed with it.
                 using var scope = NewDisposeScope();
                 var active = nonzero(done.logical_not()).squeeze(1);
-                if (active.numel() == 0) return Epsilon is { } limit ? WithinBudget(result, images, bestNorm, limit) : result;
+                if (active.numel() == 0) break;
                 var x0 = images.index_select(0, active);
                 var y = labels.index_select(0, active);
                 var t = order.index_select(0, active).select(1, rank);

@@ -108,6 +108,20 @@ public class AutoAttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedM
     }
 
     [Fact]
+    public void FabWithABudgetReturnsValidPointsWhenTheFirstTargetBreaksEverything()
+    {
+        using var scope = NewDisposeScope();
+        var weight = new float[4, 4];
+        for (int c = 0; c < 4; c++) weight[c, c] = 1;
+        using var model = new ToyModels.Linear(weight, new float[] { 0.05f, 0, 0, 0 });   // class 0 wins by a hair
+        var images = full(new long[] { 5, 1, 2, 2 }, 0.5f);
+        var labels = zeros(5, dtype: ScalarType.Int64);
+        var adversarial = new FabTargeted(model, 0.3, iterations: 20, targetClasses: 3).Run(images, labels);
+        Assert.True(Perturbations.Norms(adversarial - images, Norm.LInf).max().item<float>() <= 0.3 + 1e-5);
+        using (no_grad()) Assert.True(model.forward(adversarial).argmax(1).ne(labels).all().item<bool>());
+    }
+
+    [Fact]
     public void SquareBreaksAGradientMaskedModelThatPgdCannotTouch()
     {
         using var scope = NewDisposeScope();
