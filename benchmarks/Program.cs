@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["adversarial-training"] = AdversarialTrainingBenchmark.RunAsync,
     ["dp-sgd"] = DpSgdBenchmark.RunAsync,
     ["federated"] = FederatedRoundBenchmark.RunAsync,
+    ["early-exit"] = EarlyExitBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

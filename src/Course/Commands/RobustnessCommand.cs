@@ -9,7 +9,11 @@ using ModelSecurity.Runtime;
 
 namespace ModelSecurity.Cli.Commands;
 
-/// <summary><c>course robustness</c>: accuracy of a checkpoint under FGSM and PGD for several ε, as a table.</summary>
+/// <summary>
+/// <c>course robustness</c>: accuracy of a checkpoint under FGSM and PGD for several ε, as a table (ε sweeps nested: a
+/// point broken at a smaller ε counts as broken at every larger one without being attacked again); with
+/// <c>--autoattack</c>, the AutoAttack standard evaluation with per-point accounting and 95 % intervals.
+/// </summary>
 public sealed class RobustnessCommand : ICommand
 {
     private static readonly string[] DefaultAttacks = ["fgsm", "pgd20", "pgd20x5"];
@@ -20,18 +24,29 @@ public sealed class RobustnessCommand : ICommand
 
     public string Help => $"""
         Usage: course robustness [--model PATH] [--attacks {string.Join(',', DefaultAttacks)}] [--eps 0.01,0.03,0.05,0.1,0.2,0.3]
-                                 [--subset N] [--batch N] [--seed S] [-o results.json] [--markdown table.md] [--device D]
+                                 [--subset N | --images N] [--batch N] [--seed S] [-o results.json] [--markdown table.md] [--device D]
+               course robustness --autoattack [--checkpoint PATH] [--eps 0.1] [--norm linf|l2] [--images N] [--no-early-exit] ...
 
         Attacks every test image (or a random subset) of the checkpoint's dataset and prints accuracy per attack and ε.
         Attacks: fgsm; pgdK (PGD-K, L∞, random start, step 2.5·ε/K); pgdKxR (R restarts, keeping each image's strongest).
+        The ε sweep is nested: a point broken at a smaller ε is broken at every larger one and is not attacked again.
+
+        --autoattack runs AutoAttack, version "standard" (Croce & Hein 2020): APGD-CE, APGD-T (targeted DLR, 9 targets),
+        FAB-T (9 targets), Square (5 000 queries; L∞ only), each only on the points no earlier attack broke. It prints clean
+        accuracy, the robust accuracy after each attack (cumulative: a point is robust only if every attack failed on it),
+        how many points each attack broke, and 95 % Wilson intervals.
 
         Options:
-          --model PATH     checkpoint (default: the shipped baseline)
+          --model PATH     checkpoint (default: the shipped baseline); --checkpoint PATH is the same
+          --autoattack     run AutoAttack (standard) at one ε (default 0.1) instead of the sweep
+          --norm N         linf (default) or l2, with --autoattack
+          --no-early-exit  with --autoattack: run every attack on every point (slower; same numbers, for comparison)
+          --images N       attack the first N test images
           --attacks LIST   comma-separated attacks (default: {string.Join(',', DefaultAttacks)})
           --eps LIST       comma-separated L∞ budgets in pixel units
           --subset N       attack N random test images instead of all
           --seed S         seed of the subset and of PGD's random starts (default 0)
-          -o PATH          write every report as JSON
+          -o PATH          write every report as JSON (--json PATH is the same)
           --markdown PATH  write the table as Markdown
 
         Exit codes: 0 done, 2 bad usage or input file, 130 interrupted.
@@ -41,11 +56,21 @@ public sealed class RobustnessCommand : ICommand
     [
         new("model", true), new("attacks", true), new("eps", true), new("subset", true), new("batch", true),
         new("seed", true), new("output", true, "o"), new("markdown", true), new("device", true),
+        new("checkpoint", true), new("autoattack", false), new("norm", true), new("no-early-exit", false), new("images", true), new("json", true),
     ];
 
     public Task<int> RunAsync(ParsedArgs args, CliContext context)
     {
         if (args.Positionals.Count > 0) throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
+        if (args.Value("model") is not null && args.Value("checkpoint") is not null)
+            throw new UsageException("give the checkpoint once: --model PATH or --checkpoint PATH, not both");
+        if (args.Value("subset") is not null && args.Value("images") is not null)
+            throw new UsageException("--subset N picks N random images, --images N the first N: use one of them");
+        if (args.Value("output") is not null && args.Value("json") is not null)
+            throw new UsageException("give the JSON path once: -o PATH or --json PATH, not both");
+        if (args.Flag("autoattack")) return Task.FromResult(RunAutoAttack(args, context));
+        if (args.Value("norm") is not null || args.Flag("no-early-exit"))
+            throw new UsageException("--norm and --no-early-exit go with --autoattack");
         double[] epsilons = ParseList(args.Value("eps") ?? "0.01,0.03,0.05,0.1,0.2,0.3", "--eps (ε must be a number ≥ 0)",
                 s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
             .Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -53,14 +78,13 @@ public sealed class RobustnessCommand : ICommand
             s => TryParseAttack(s, out _, out _));
         int seed = ParseInt(args.Value("seed") ?? "0", "--seed", 0);
         int batch = ParseInt(args.Value("batch") ?? "500", "--batch", 1);
-        int? subset = args.Value("subset") is { } n ? ParseInt(n, "--subset", 1) : null;
         Interruption.Token = context.Interrupt;
         var device = CommonOptions.Device(args);
 
-        string path = args.Value("model") ?? ShippedModels.PathOf(ShippedModels.BaselineFile);
+        string path = CheckpointPath(args);
         var (model, info) = Checkpoint.LoadWithInfo(path, device);
         using var test = Datasets.Load(info.Dataset, DataSplit.Test);
-        using var data = subset is { } count && count < test.Count ? test.Subset(count, seed) : test.Take(test.Count);
+        using var data = SelectImages(args, test, seed);
         context.Out.WriteLine($"{info.Architecture} from {path}: attacking {data.Count} {info.Dataset} test images on {device}");
 
         var reports = new List<AttackReport>();
@@ -76,17 +100,84 @@ public sealed class RobustnessCommand : ICommand
                 context.Out.WriteLine();
                 context.Out.WriteLine(table);
             }
-            if (args.Value("output") is { } json)
+            if (JsonPath(args) is { } json)
                 AtomicFile.WriteAllText(json, JsonSerializer.Serialize(
                     new { checkpoint = Path.GetFileName(path), info.Architecture, info.Dataset, images = data.Count, seed, attacks = finished, reports },
                     new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             if (args.Value("markdown") is { } markdown)
                 AtomicFile.WriteAllText(markdown, table + "\n");
         }
-        if (args.Value("output") is { } written) context.Out.WriteLine($"Wrote {written}");
+        if (JsonPath(args) is { } written) context.Out.WriteLine($"Wrote {written}");
         if (args.Value("markdown") is { } writtenTable) context.Out.WriteLine($"Wrote {writtenTable}");
         model.Dispose();
         return Task.FromResult(ExitCodes.Ok);
+    }
+
+    /// <summary><c>--autoattack</c>: the AutoAttack standard table for one ε.</summary>
+    private static int RunAutoAttack(ParsedArgs args, CliContext context)
+    {
+        if (args.Value("attacks") is not null) throw new UsageException("--attacks does not go with --autoattack (its attacks are fixed)");
+        string epsText = args.Value("eps") ?? "0.1";
+        if (!double.TryParse(epsText, NumberStyles.Float, CultureInfo.InvariantCulture, out double eps) || !double.IsFinite(eps) || eps <= 0)
+            throw new UsageException($"--eps with --autoattack takes one budget > 0, e.g. 0.1; got '{epsText}'");
+        var norm = (args.Value("norm") ?? "linf").ToLowerInvariant() switch
+        {
+            "linf" or "l-inf" or "l∞" => Norm.LInf,
+            "l2" => Norm.L2,
+            var other => throw new UsageException($"--norm takes linf or l2, not '{other}'"),
+        };
+        int seed = ParseInt(args.Value("seed") ?? "0", "--seed", 0);
+        int batch = ParseInt(args.Value("batch") ?? "500", "--batch", 1);
+        bool earlyExit = !args.Flag("no-early-exit");
+        Interruption.Token = context.Interrupt;
+        var device = CommonOptions.Device(args);
+        string path = CheckpointPath(args);
+        var (model, info) = Checkpoint.LoadWithInfo(path, device);
+        using var test = Datasets.Load(info.Dataset, DataSplit.Test);
+        using var data = SelectImages(args, test, seed);
+        context.Out.WriteLine($"{info.Architecture} from {path}: AutoAttack ({AutoAttack.StandardVersion}) on {data.Count} {info.Dataset} test images, " +
+                              $"{(norm == Norm.LInf ? "L∞" : "L2")} ε = {eps.ToString(CultureInfo.InvariantCulture)}, on {device}");
+        var autoAttack = new AutoAttack(model, eps, norm, AutoAttack.StandardVersion, seed);
+        var report = autoAttack.Evaluate(data, device, batch, earlyExit, context.Out);
+        string table = report.ToMarkdown();
+        context.Out.WriteLine();
+        context.Out.WriteLine(table);
+        if (JsonPath(args) is { } json)
+        {
+            AtomicFile.WriteAllText(json, JsonSerializer.Serialize(new
+            {
+                checkpoint = Path.GetFileName(path), info.Architecture, info.Dataset, images = data.Count, seed,
+                version = autoAttack.Version, norm = norm == Norm.LInf ? "Linf" : "L2", epsilon = eps, earlyExit,
+                cleanAccuracy = report.CleanAccuracy, cleanInterval = new[] { report.CleanInterval.Lower, report.CleanInterval.Upper },
+                robustAccuracy = report.RobustAccuracy, robustInterval = new[] { report.RobustInterval.Lower, report.RobustInterval.Upper },
+                stages = report.Stages, brokenBy = report.BrokenBy, seconds = report.Seconds,
+            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            context.Out.WriteLine($"Wrote {json}");
+        }
+        if (args.Value("markdown") is { } markdown)
+        {
+            AtomicFile.WriteAllText(markdown, table + "\n");
+            context.Out.WriteLine($"Wrote {markdown}");
+        }
+        model.Dispose();
+        return ExitCodes.Ok;
+    }
+
+    private static string CheckpointPath(ParsedArgs args) =>
+        args.Value("model") ?? args.Value("checkpoint") ?? ShippedModels.PathOf(ShippedModels.BaselineFile);
+
+    private static string? JsonPath(ParsedArgs args) => args.Value("output") ?? args.Value("json");
+
+    /// <summary>--subset N: N random images (seeded); --images N: the first N; neither: all.</summary>
+    private static ImageDataset SelectImages(ParsedArgs args, ImageDataset test, int seed)
+    {
+        if (args.Value("subset") is { } n)
+        {
+            int count = ParseInt(n, "--subset", 1);
+            return count < test.Count ? test.Subset(count, seed) : test.Take(test.Count);
+        }
+        int first = args.Value("images") is { } m ? ParseInt(m, "--images", 1) : test.Count;
+        return test.Take(Math.Min(first, test.Count));
     }
 
     /// <summary>A Markdown table: one row per ε, one column per attack.</summary>

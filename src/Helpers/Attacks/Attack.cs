@@ -32,12 +32,48 @@ public abstract class Attack
     /// <summary>Untargeted attack: returns adversarial images meant to be misclassified (any wrong class).</summary>
     /// <param name="images">Batch (N, C, H, W) in [<see cref="InputMin"/>, <see cref="InputMax"/>].</param>
     /// <param name="labels">True labels (N), int64.</param>
-    public Tensor Run(Tensor images, Tensor labels) => Execute(images, labels, targeted: false);
+    public Tensor Run(Tensor images, Tensor labels) => Execute(images, labels, targeted: false, exampleIds: null);
+
+    /// <summary>
+    /// Untargeted attack on a batch whose rows are examples <paramref name="exampleIds"/> of a larger set. Seeded attacks
+    /// draw each example's random numbers from a stream of its own (<see cref="ExampleRandom"/>), so an example gets the
+    /// same result whichever other examples share its batch: this is what makes early exit (attacking only the points
+    /// earlier attacks did not break) give exactly the numbers of the full evaluation.
+    /// </summary>
+    /// <param name="images">Batch (N, C, H, W).</param>
+    /// <param name="labels">True labels (N), int64.</param>
+    /// <param name="exampleIds">One id per row (e.g. the index in the data set), N of them.</param>
+    public Tensor Run(Tensor images, Tensor labels, IReadOnlyList<long> exampleIds)
+    {
+        ArgumentNullException.ThrowIfNull(exampleIds);
+        return Execute(images, labels, targeted: false, exampleIds);
+    }
 
     /// <summary>Targeted attack: returns adversarial images meant to be classified as <paramref name="targets"/>.</summary>
     /// <param name="images">Batch (N, C, H, W) in [<see cref="InputMin"/>, <see cref="InputMax"/>].</param>
     /// <param name="targets">Wanted labels (N), int64.</param>
-    public Tensor RunTargeted(Tensor images, Tensor targets) => Execute(images, targets, targeted: true);
+    public Tensor RunTargeted(Tensor images, Tensor targets) => Execute(images, targets, targeted: true, exampleIds: null);
+
+    /// <summary>
+    /// The id of every row of the batch being attacked (valid during <see cref="Perturb"/>): those given to
+    /// <see cref="Run(Tensor, Tensor, IReadOnlyList{long})"/>, otherwise 0 … N − 1.
+    /// </summary>
+    protected IReadOnlyList<long> ExampleIds { get; private set; } = [];
+
+    /// <summary>
+    /// A random start in the ε-ball for the rows <paramref name="ids"/> of <paramref name="images"/>: from each example's own
+    /// stream <paramref name="stream"/> when <paramref name="seed"/> is set (reproducible whatever the batch), otherwise
+    /// from TorchSharp's global generator.
+    /// </summary>
+    protected static Tensor DrawRandomStart(Tensor images, double epsilon, Norm norm, IReadOnlyList<long> ids, int? seed, int stream) =>
+        seed is { } s ? ExampleRandom.RandomStart(images, epsilon, norm, ids, s, stream) : Perturbations.RandomStart(images, epsilon, norm);
+
+    /// <summary>The ids of the rows <paramref name="rows"/> (int64 indices into the batch) of <paramref name="ids"/>.</summary>
+    protected static long[] SelectIds(IReadOnlyList<long> ids, Tensor rows)
+    {
+        var indices = rows.cpu().data<long>().ToArray();
+        return indices.Select(i => ids[(int)i]).ToArray();
+    }
 
     /// <summary>
     /// Computes the adversarial batch. The model is in eval mode with frozen parameters; the result is
@@ -89,9 +125,10 @@ public abstract class Attack
     /// <summary>
     /// Runs <paramref name="singleRun"/> <paramref name="runs"/> times and keeps, per example, the strongest result: a
     /// successful one first, then the one with the highest objective. Runs after the first attack only the examples
-    /// not fooled yet. <paramref name="singleRun"/> receives and returns a sub-batch (images, labels → adversarial images).
+    /// not fooled yet. <paramref name="singleRun"/> receives a sub-batch (images, labels, their example ids, the run index)
+    /// and returns its adversarial images.
     /// </summary>
-    protected Tensor StrongestOf(Tensor images, Tensor labels, bool targeted, int runs, Func<Tensor, Tensor, Tensor> singleRun)
+    protected Tensor StrongestOf(Tensor images, Tensor labels, bool targeted, int runs, Func<Tensor, Tensor, IReadOnlyList<long>, int, Tensor> singleRun)
     {
         ArgumentNullException.ThrowIfNull(singleRun);
         long n = images.shape[0];
@@ -105,7 +142,7 @@ public abstract class Attack
             var active = run == 0 ? arange(n, device: images.device) : nonzero(bestSucceeded.logical_not()).squeeze(1);
             if (active.numel() == 0) break;
             var activeLabels = labels.index_select(0, active);
-            var adversarial = singleRun(images.index_select(0, active), activeLabels);
+            var adversarial = singleRun(images.index_select(0, active), activeLabels, SelectIds(ExampleIds, active), run);
             using var noGrad = no_grad();
             var logits = Model.forward(adversarial);
             var succeeded = Succeeded(logits, activeLabels, targeted);
@@ -126,9 +163,12 @@ public abstract class Attack
     /// <summary>Clamps to the valid input range.</summary>
     protected Tensor ClampToInputRange(Tensor x) => x.clamp(InputMin, InputMax);
 
-    private Tensor Execute(Tensor images, Tensor labels, bool targeted)
+    private Tensor Execute(Tensor images, Tensor labels, bool targeted, IReadOnlyList<long>? exampleIds)
     {
         Validate(images, labels, targeted);
+        if (exampleIds is not null && exampleIds.Count != images.shape[0])
+            throw new ArgumentException($"{Name}: one example id per image is needed; got {exampleIds.Count} ids for {images.shape[0]} images.", nameof(exampleIds));
+        ExampleIds = exampleIds ?? Enumerable.Range(0, (int)images.shape[0]).Select(i => (long)i).ToArray();
         bool wasTraining = Model.training;
         var parameters = Model.parameters().ToList();
         var requiredGrad = parameters.Select(p => p.requires_grad).ToList();

@@ -18,7 +18,8 @@ public class Pgd : Attack
     /// <param name="norm">L∞ or L2.</param>
     /// <param name="randomStart">Start at a random point of the ball.</param>
     /// <param name="restarts">Independent runs; the strongest per example is kept.</param>
-    /// <param name="seed">Seed of the random starts (null: TorchSharp's global generator).</param>
+    /// <param name="seed">Seed of the random starts (null: TorchSharp's global generator); with a seed every example draws
+    /// its start from a stream of its own (<see cref="ExampleRandom"/>).</param>
     public Pgd(nn.Module<Tensor, Tensor> model, double epsilon, double? stepSize = null, int steps = 20,
                Norm norm = Norm.LInf, bool randomStart = true, int restarts = 1, int? seed = null)
         : this(model, epsilon, stepSize, steps, norm, randomStart, restarts, seed, "PGD")
@@ -70,15 +71,14 @@ public class Pgd : Attack
     /// <inheritdoc />
     protected override Tensor Perturb(Tensor images, Tensor labels, bool targeted)
     {
-        using var generator = Seed is { } s ? new Generator((ulong)s, images.device) : null;
-        if (Restarts == 1) return SingleRun(images, labels, targeted, generator, 0);
-        int run = 0;
-        return StrongestOf(images, labels, targeted, Restarts, (x, y) => SingleRun(x, y, targeted, generator, run++));
+        if (Restarts == 1) return SingleRun(images, labels, targeted, ExampleIds, 0);
+        return StrongestOf(images, labels, targeted, Restarts, (x, y, ids, run) => SingleRun(x, y, targeted, ids, run));
     }
 
-    private Tensor SingleRun(Tensor images, Tensor labels, bool targeted, Generator? generator, int run)
+    private Tensor SingleRun(Tensor images, Tensor labels, bool targeted, IReadOnlyList<long> ids, int run)
     {
-        var delta = RandomStart ? Perturbations.RandomStart(images, Epsilon, Norm, generator) : zeros_like(images);
+        // Each example's start comes from its own stream (restart = stream), so results do not depend on the batch.
+        var delta = RandomStart ? DrawRandomStart(images, Epsilon, Norm, ids, Seed, run) : zeros_like(images);
         var adversarial = ClampToInputRange(images + delta);
         for (int step = 0; step < Steps; step++)
         {

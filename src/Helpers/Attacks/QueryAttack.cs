@@ -23,7 +23,7 @@ public abstract class QueryAttack : Attack
     /// <summary>Query budget per example.</summary>
     public int MaxQueries { get; }
 
-    /// <summary>Queries and outcome of the most recent <see cref="Attack.Run"/> (null before the first run).</summary>
+    /// <summary>Queries and outcome of the most recent <see cref="Attack.Run(Tensor, Tensor)"/> (null before the first run).</summary>
     public QueryStatistics? LastRun { get; private set; }
 
     /// <summary>Queries used so far by example <paramref name="example"/> in the current run.</summary>

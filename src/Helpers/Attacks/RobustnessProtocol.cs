@@ -8,7 +8,8 @@ namespace ModelSecurity.Attacks;
 
 /// <summary>
 /// The course's evaluation protocol for a (claimed) robust model at an L∞ budget ε, used for every defended model:
-/// clean accuracy, FGSM, PGD-k with restarts and APGD-CE, in one table (<see cref="Evaluate"/>); and sanity checks that
+/// clean accuracy, FGSM, PGD-k with restarts and APGD-CE, in one table counted per point, with early exit
+/// (<see cref="Evaluate"/>, through <see cref="WorstCaseEvaluator"/>); and sanity checks that
 /// catch the usual signs of gradient masking (<see cref="CheckGradientMasking"/>; Carlini et al. 2019, "On Evaluating
 /// Adversarial Robustness", and Athalye et al. 2018).
 /// </summary>
@@ -71,7 +72,16 @@ public sealed class RobustnessProtocol
     private int _unboundedSteps = 100;
 
     /// <summary>
-    /// Accuracy of <paramref name="model"/> on <paramref name="data"/>: clean, then under FGSM, PGD-k×restarts and APGD-CE.
+    /// Attack only the points no earlier attack broke, and stop APGD on a point once it is misclassified (default true).
+    /// The per-point outcome, and so every number of the table, is the same as without it (the attacks draw their random
+    /// numbers per point); false runs every attack on every point to the end, as before, which also gives each attack's
+    /// own accuracy (<see cref="RobustnessRow.OwnAccuracy"/>).
+    /// </summary>
+    public bool EarlyExit { get; init; } = true;
+
+    /// <summary>
+    /// Accuracy of <paramref name="model"/> on <paramref name="data"/>: clean, then under FGSM, PGD-k×restarts and APGD-CE,
+    /// counted per point: each attack row holds the accuracy after it, cumulative, and the last one the per-point worst case.
     /// Progress goes to <paramref name="log"/> (default: none).
     /// </summary>
     public RobustnessTable Evaluate(nn.Module<Tensor, Tensor> model, ImageDataset data, Device? device = null, TextWriter? log = null)
@@ -83,20 +93,22 @@ public sealed class RobustnessProtocol
         var clock = Stopwatch.StartNew();
         var clean = Evaluator.Evaluate(model, data, device, BatchSize);
         clock.Stop();
-        var rows = new List<RobustnessRow> { new("clean", "none", clean.Accuracy, clock.Elapsed.TotalSeconds) };
-        var reports = new List<AttackReport>();
-        foreach (var (key, attack) in new (string, Attack)[]
-                 {
-                     ("fgsm", new Fgsm(model, Epsilon)),
-                     ("pgd", new Pgd(model, Epsilon, steps: PgdSteps, restarts: PgdRestarts, seed: Seed)),
-                     ("apgd", new Apgd(model, Epsilon, ApgdIterations, ApgdRestarts, Seed)),
-                 })
+        var keys = new[] { "fgsm", "pgd", "apgd" };
+        var attacks = new Attack[]
         {
-            var report = RobustnessEvaluator.Evaluate(model, data, attack, device, BatchSize, Epsilon, log);
-            reports.Add(report);
-            rows.Add(new RobustnessRow(key, report.Attack, report.RobustAccuracy, report.Seconds));
+            new Fgsm(model, Epsilon),
+            new Pgd(model, Epsilon, steps: PgdSteps, restarts: PgdRestarts, seed: Seed),
+            // Stopping APGD on a point once it is misclassified changes no outcome (ApgdBase.StopWhenFooled), only the work.
+            new Apgd(model, Epsilon, ApgdIterations, ApgdRestarts, Seed) { StopWhenFooled = EarlyExit },
+        };
+        var worst = WorstCaseEvaluator.Evaluate(model, data, attacks, Norm.LInf, Epsilon, device, BatchSize, EarlyExit, "robustness protocol", log);
+        var rows = new List<RobustnessRow> { new("clean", "none", clean.Accuracy, clock.Elapsed.TotalSeconds) };
+        for (int a = 0; a < attacks.Length; a++)
+        {
+            var stage = worst.Stages[a];
+            rows.Add(new RobustnessRow(keys[a], stage.Attack, (double)stage.RobustAfter / data.Count, stage.Seconds, stage.Broken, stage.OwnAccuracy));
         }
-        return new RobustnessTable(Epsilon, data.Count, rows, reports);
+        return new RobustnessTable(Epsilon, data.Count, rows, worst);
     }
 
     /// <summary>

@@ -9,6 +9,15 @@ namespace ModelSecurity.Attacks;
 /// decreases. The window's area is a fraction p of the image that shrinks on the paper's schedule. One query per
 /// proposal; an example stops as soon as it is fooled or its budget is spent.
 /// </summary>
+/// <remarks>
+/// Checked against the reference implementation in AutoAttack (fra31/auto-attack, square.py): p_init = 0.8, the
+/// p-schedule of <see cref="Fraction"/>, window side round(√(p·H·W)) clipped to [1, min(H, W)], the window set to x ± ε
+/// per channel, margin loss. AutoAttack's standard version uses 5 000 queries with the schedule <em>not</em> rescaled
+/// to the budget (<see cref="RescaleSchedule"/> = false). Unlike the reference, which draws one window for the whole
+/// batch per iteration, every example draws its own windows and signs from a stream of its own (<see cref="ExampleRandom"/>),
+/// so its result does not depend on which examples share its batch. Only the L∞ version is implemented (AutoAttack's
+/// L2 Square is not).
+/// </remarks>
 public sealed class SquareAttack : QueryAttack
 {
     /// <summary>Creates the attack.</summary>
@@ -37,20 +46,31 @@ public sealed class SquareAttack : QueryAttack
     public int Seed { get; }
 
     /// <summary>
-    /// p at iteration <paramref name="iteration"/> of <paramref name="iterations"/>: p_init halved at 10, 50, 200, 500, 1000,
-    /// 2000, 4000, 6000 and 8000 of 10 000 iterations (rescaled to the budget), as in the authors' code.
+    /// Rescale the p-schedule to the budget (true, the default, as the Square Attack paper's code does for other budgets),
+    /// or apply it to the raw iteration numbers (false, as AutoAttack does with 5 000 queries).
     /// </summary>
-    public static double Fraction(double initialFraction, int iteration, int iterations)
+    public bool RescaleSchedule { get; init; } = true;
+
+    /// <summary>
+    /// p at iteration <paramref name="iteration"/> (0-based) of <paramref name="iterations"/>: p_init halved after 10, 50, 200,
+    /// 500, 1000, 2000, 4000, 6000 and 8000 of 10 000 iterations (rescaled to the budget unless <paramref name="rescale"/> is
+    /// false), as in the authors' code.
+    /// </summary>
+    public static double Fraction(double initialFraction, int iteration, int iterations, bool rescale = true)
     {
-        int scaled = (int)(iteration / (double)iterations * 10000);
+        int scaled = rescale ? (int)(iteration / (double)iterations * 10000) : iteration;
         int[] thresholds = [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000];
         int halvings = thresholds.Count(t => scaled > t);
         return initialFraction / Math.Pow(2, halvings);
     }
 
-    /// <summary>Side of the square window for fraction p of an H×W image with C channels: round(√(p·H·W/C)), at least 1 and below min(H, W).</summary>
+    /// <summary>
+    /// Side of the square window for fraction p of an H×W image with C channels: round(√(p·C·H·W/C)) = round(√(p·H·W)),
+    /// at least 1 and at most min(H, W), as in the reference code (p is a fraction of the pixels; every channel of the
+    /// window changes).
+    /// </summary>
     public static int WindowSide(double fraction, long channels, long height, long width) =>
-        (int)Math.Clamp(Math.Round(Math.Sqrt(fraction * height * width / channels)), 1, Math.Min(height, width) - 1);
+        (int)Math.Clamp(Math.Round(Math.Sqrt(fraction * channels * height * width / channels), MidpointRounding.ToEven), 1, Math.Min(height, width));
 
     /// <summary>z_y − max_{j≠y} z_j (untargeted) or max_{j≠t} z_j − z_t (targeted): below 0 means fooled.</summary>
     public static Tensor Margin(Tensor logits, Tensor labels, bool targeted)
@@ -64,12 +84,17 @@ public sealed class SquareAttack : QueryAttack
     /// <inheritdoc />
     protected override Tensor Search(Tensor images, Tensor labels, bool targeted)
     {
-        var random = new Random(Seed);
+        if (images.ndim != 4)
+            throw new ArgumentException($"{Name}: Square needs image batches shaped (N, C, H, W); got {Guard.Shape(images)}.", nameof(images));
         long n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
+        var randoms = ExampleIds.Select(id => ExampleRandom.For(Seed, id)).ToArray();
         var all = arange(n, device: images.device);
 
         // Vertical stripes: one sign per example, channel and column.
-        var signs = Signs(random, n * c * w).view(n, c, 1, w).to(images.dtype, images.device);
+        var stripes = new float[n * c * w];
+        for (int i = 0; i < n; i++)
+            for (long j = 0; j < c * w; j++) stripes[i * c * w + j] = randoms[i].Next(2) == 0 ? -1f : 1f;
+        var signs = tensor(stripes).view(n, c, 1, w).to(images.dtype, images.device);
         var best = (images + Epsilon * signs).clamp(InputMin, InputMax);
         var margin = Margin(QueryLogits(best, all), labels, targeted);
 
@@ -80,18 +105,22 @@ public sealed class SquareAttack : QueryAttack
             var active = nonzero(margin.ge(0)).squeeze(1);
             if (active.numel() == 0) break;
             long k = active.shape[0];
-            int side = WindowSide(Fraction(InitialFraction, iteration - 1, MaxQueries), c, h, w);
+            int side = WindowSide(Fraction(InitialFraction, iteration - 1, MaxQueries, RescaleSchedule), c, h, w);
 
-            // One random window and one ±ε per channel for each active example.
+            // One random window and one ±ε per channel for each active example, from the example's own stream.
+            var activeRows = active.cpu().data<long>().ToArray();
             var mask = new float[k * h * w];
+            var channelSigns = new float[k * c];
             for (int i = 0; i < k; i++)
             {
+                var random = randoms[activeRows[i]];
                 int top = random.Next(0, (int)h - side + 1), left = random.Next(0, (int)w - side + 1);
                 for (int r = top; r < top + side; r++)
                     for (int col = left; col < left + side; col++) mask[(i * h + r) * w + col] = 1;
+                for (int ch = 0; ch < c; ch++) channelSigns[i * c + ch] = random.Next(2) == 0 ? -1f : 1f;
             }
             var window = tensor(mask, new long[] { k, 1, h, w }).to(images.dtype, images.device).to_type(ScalarType.Bool);
-            var values = (Epsilon * Signs(random, k * c).view(k, c, 1, 1)).to(images.dtype, images.device);
+            var values = (Epsilon * tensor(channelSigns).view(k, c, 1, 1)).to(images.dtype, images.device);
 
             var clean = images.index_select(0, active);
             var current = best.index_select(0, active);
@@ -107,12 +136,5 @@ public sealed class SquareAttack : QueryAttack
         var fooled = margin.lt(0).cpu().data<bool>().ToArray();
         for (int i = 0; i < n; i++) MarkSucceeded(i, fooled[i]);
         return best;
-    }
-
-    private static Tensor Signs(Random random, long count)
-    {
-        var values = new float[count];
-        for (long i = 0; i < count; i++) values[i] = random.Next(2) == 0 ? -1f : 1f;
-        return tensor(values);
     }
 }
