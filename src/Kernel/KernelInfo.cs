@@ -10,18 +10,10 @@ public static class KernelInfo
     public const string Implementation = "modelsecurity-course";
 
     /// <summary>Language name; the course's notebooks carry the same in <c>language_info.name</c>.</summary>
-    public const string LanguageName = "C#";
+    public const string LanguageName = ModelSecurity.Notebooks.Format.CSharpLanguageInfo.Name;
 
-    /// <summary>The <c>language_info</c> object.</summary>
-    public static JsonObject LanguageInfo() => new()
-    {
-        ["name"] = LanguageName,
-        ["version"] = Microsoft.CodeAnalysis.CSharp.LanguageVersionFacts.ToDisplayString(Microsoft.CodeAnalysis.CSharp.LanguageVersionFacts.MapSpecifiedToEffectiveVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest)),
-        ["mimetype"] = "text/x-csharp",
-        ["file_extension"] = ".cs",
-        ["pygments_lexer"] = "csharp",
-        ["codemirror_mode"] = "text/x-csharp",
-    };
+    /// <summary>The <c>language_info</c> object (the one stored notebooks carry).</summary>
+    public static JsonObject LanguageInfo() => ModelSecurity.Notebooks.Format.CSharpLanguageInfo.Create();
 
     /// <summary>The content of a <c>kernel_info_reply</c>.</summary>
     public static JsonObject Reply(string implementationVersion) => new()

@@ -24,7 +24,7 @@ public class NotebookDocumentTests
             "vscode": {"languageId": "polyglot-notebook"}
            },
            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}],
-           "source": "Console.WriteLine(\"hi\");",
+           "source": ["Console.WriteLine(\"hi\");"],
            "some_future_field": {"x": [1, 2]}
           }
          ],
@@ -59,6 +59,21 @@ public class NotebookDocumentTests
         Assert.Contains("\"var s = \\\"<b>&</b>\\\";\\n\",", json);
         Assert.Contains("\n \"cells\": [", json);
         Assert.EndsWith("}\n", json);
+    }
+
+    [Fact]
+    public void WrittenJsonIsInNbformatsLayoutSoJupyterSavesItUnchanged()
+    {
+        var notebook = NotebookDocument.Parse("""
+            {"nbformat": 4, "nbformat_minor": 5, "metadata": {"b": 1, "a": 2},
+             "cells": [{"source": "x\ny", "metadata": {}, "id": "c1", "cell_type": "code", "outputs": [], "execution_count": null}]}
+            """);
+        var written = JsonNode.Parse(notebook.ToJson())!;
+        Assert.Equal(["cells", "metadata", "nbformat", "nbformat_minor"], written.AsObject().Select(p => p.Key));
+        Assert.Equal(["a", "b"], written["metadata"]!.AsObject().Select(p => p.Key));
+        var cell = written["cells"]![0]!.AsObject();
+        Assert.Equal(["cell_type", "execution_count", "id", "metadata", "outputs", "source"], cell.Select(p => p.Key));
+        Assert.Equal(["x\n", "y"], cell["source"]!.AsArray().Select(n => (string)n!));
     }
 
     [Fact]

@@ -63,10 +63,8 @@ public class OutputMigrationTests
     {
         var notebook = OldNotebook();
         OutputMigration.Migrate(notebook);
-        OutputMigration.ToJupyterLayout(notebook);
         string once = notebook.ToJson();
         Assert.True(OutputMigration.Migrate(notebook).IsEmpty);
-        OutputMigration.ToJupyterLayout(notebook);
         Assert.Equal(once, notebook.ToJson());
     }
 }

@@ -72,4 +72,14 @@ public class StoredNotebookTests
         Assert.True(process.ExitCode == 0, $"/usr/bin/python3 with nbformat is needed (apt-get install python3-nbformat): {stderr}");
         Assert.True(stdout.Trim() == "same", $"{relativePath}: Jupyter would rewrite this file on save; run course migrate-outputs on it");
     }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void TheCoursesOwnWriterKeepsTheStoredLayout(string relativePath)
+    {
+        // course run and course grade write notebooks through NotebookDocument: unchanged content must give unchanged bytes.
+        string path = Path.Combine(CoursePaths.Root, relativePath);
+        Assert.True(NotebookDocument.Load(path).ToJson() == File.ReadAllText(path),
+            $"{relativePath}: NotebookDocument would rewrite this file; run course migrate-outputs on it");
+    }
 }

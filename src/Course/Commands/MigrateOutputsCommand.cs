@@ -1,4 +1,3 @@
-using ModelSecurity.Kernel;
 using ModelSecurity.Notebooks.Format;
 using ModelSecurity.Notebooks.Formatting;
 
@@ -53,10 +52,9 @@ public sealed class MigrateOutputsCommand : ICommand
                 context.Error.WriteLine($"error: {e.Message}");
                 return Task.FromResult(ExitCodes.Usage);
             }
-            string before = notebook.ToJson();
+            string before = File.ReadAllText(file);
             var report = OutputMigration.Migrate(notebook);
-            notebook.Metadata["language_info"] = KernelInfo.LanguageInfo();
-            OutputMigration.ToJupyterLayout(notebook);
+            notebook.Metadata["language_info"] = CSharpLanguageInfo.Create();
             string after = notebook.ToJson();
             if (after == before)
             {

@@ -119,6 +119,8 @@ public sealed class RunCommand : ICommand
             if (!args.Flag("no-write"))
             {
                 written = output is null ? file : isFolder ? Path.Combine(output, Path.GetFileName(file)) : output;
+                // As Jupyter does when a kernel runs a notebook: the stored language_info is the kernel's.
+                notebook.Metadata["language_info"] = CSharpLanguageInfo.Create();
                 notebook.Save(written);
             }
             totalCells += summary.CellsRun;

@@ -120,11 +120,7 @@ public sealed class NotebookDocument
             ["metadata"] = new JsonObject
             {
                 ["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" },
-                ["language_info"] = new JsonObject
-                {
-                    ["file_extension"] = ".cs", ["mimetype"] = "text/x-csharp", ["name"] = "C#",
-                    ["pygments_lexer"] = "csharp", ["version"] = "13.0",
-                },
+                ["language_info"] = CSharpLanguageInfo.Create(),
                 ["polyglot_notebook"] = new JsonObject
                 {
                     ["kernelInfo"] = new JsonObject
@@ -207,9 +203,14 @@ public sealed class NotebookDocument
                 metadata[key] = template[key]!.DeepClone();
     }
 
-    /// <summary>The notebook as JSON text, formatted as Jupyter writes it (one-space indentation, trailing newline).</summary>
+    /// <summary>
+    /// The notebook as JSON text in the layout Jupyter (nbformat) saves: keys in ordinal order, multi-line strings as lists
+    /// of lines, one-space indentation and a trailing newline. Writing it that way means that opening a notebook the course
+    /// wrote and saving it from Jupyter without changes leaves the file, and git, as it was.
+    /// </summary>
     public string ToJson()
     {
+        ToJupyterLayout();
         var options = new JsonSerializerOptions
         {
             WriteIndented = true,
@@ -217,6 +218,43 @@ public sealed class NotebookDocument
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         return Root.ToJsonString(options) + "\n";
+    }
+
+    /// <summary>Brings sources, stream texts and text MIME data into nbformat's <c>split_lines</c> form and sorts every object's keys.</summary>
+    private void ToJupyterLayout()
+    {
+        foreach (var cell in Cells)
+        {
+            if (cell.Json["source"] is JsonValue) cell.Json["source"] = NotebookCell.ToMultiline(NotebookCell.FromMultiline(cell.Json["source"]));
+            foreach (var output in cell.Outputs.OfType<JsonObject>())
+            {
+                if (output["text"] is JsonValue) output["text"] = NotebookCell.ToMultiline(NotebookCell.FromMultiline(output["text"]));
+                if (output["data"] is JsonObject data)
+                    foreach (string mime in data.Select(p => p.Key).ToList())
+                        if (data[mime] is JsonValue && (mime.StartsWith("text/", StringComparison.Ordinal) || mime is "application/javascript" or "image/svg+xml"))
+                            data[mime] = NotebookCell.ToMultiline(NotebookCell.FromMultiline(data[mime]));
+            }
+        }
+        SortKeysInPlace(Root);
+    }
+
+    private static void SortKeysInPlace(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                var pairs = o.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+                o.Clear();
+                foreach (var (key, value) in pairs)
+                {
+                    SortKeysInPlace(value);
+                    o[key] = value;
+                }
+                break;
+            case JsonArray a:
+                foreach (var item in a) SortKeysInPlace(item);
+                break;
+        }
     }
 
     /// <summary>

@@ -108,47 +108,6 @@ public static partial class OutputMigration
     }
 
     /// <summary>
-    /// Rewrites the notebook in the layout Jupyter saves (nbformat's <c>split_lines</c> and sorted keys), so that opening
-    /// and saving it in Jupyter without changes leaves the file — and git — as it was.
-    /// </summary>
-    public static void ToJupyterLayout(NotebookDocument notebook)
-    {
-        ArgumentNullException.ThrowIfNull(notebook);
-        foreach (var cell in notebook.Cells)
-        {
-            if (cell.Json["source"] is JsonValue) cell.Json["source"] = NotebookCell.ToMultiline(NotebookCell.FromMultiline(cell.Json["source"]));
-            foreach (var output in cell.Outputs.OfType<JsonObject>())
-            {
-                if (output["text"] is JsonValue) output["text"] = NotebookCell.ToMultiline(NotebookCell.FromMultiline(output["text"]));
-                if (output["data"] is JsonObject data)
-                    foreach (string mime in data.Select(p => p.Key).ToList())
-                        if (data[mime] is JsonValue && (mime.StartsWith("text/", StringComparison.Ordinal) || mime is "application/javascript" or "image/svg+xml"))
-                            data[mime] = NotebookCell.ToMultiline(NotebookCell.FromMultiline(data[mime]));
-            }
-        }
-        SortKeysInPlace(notebook.Root);
-    }
-
-    private static void SortKeysInPlace(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                var pairs = o.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
-                o.Clear();
-                foreach (var (key, value) in pairs)
-                {
-                    SortKeysInPlace(value);
-                    o[key] = value;
-                }
-                break;
-            case JsonArray a:
-                foreach (var item in a) SortKeysInPlace(item);
-                break;
-        }
-    }
-
-    /// <summary>
     /// A deep copy with object keys in ordinal order, as nbformat (Jupyter) writes them, so that saving a migrated notebook
     /// from Jupyter does not reorder what the migration wrote.
     /// </summary>
