@@ -145,8 +145,8 @@ public sealed class TrainRobustCommand : ICommand
         }
         Checkpoint.Save(model, savePath, trained.Info with { Extra = extra });
         output.WriteLine();
-        output.WriteLine($"Summary: {method} {recipe.Training.Architecture}, clean {table.CleanAccuracy:P2}, robust {table.Strongest.Accuracy:P2} " +
-                         $"({table.Strongest.Attack}) on {data.Count} test images; saved {savePath}; {clock.Elapsed.TotalMinutes:F1} min in all.");
+        output.WriteLine($"Summary: {method} {recipe.Training.Architecture}, clean {table.CleanAccuracy:P2}, robust {table.RobustAccuracy:P2} {table.RobustInterval} " +
+                         $"(per-point worst case over the protocol's attacks) on {data.Count} test images; saved {savePath}; {clock.Elapsed.TotalMinutes:F1} min in all.");
         model.Dispose();
         return Task.FromResult(ExitCodes.Ok);
     }
