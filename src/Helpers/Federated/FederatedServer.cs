@@ -106,7 +106,7 @@ public sealed class FederatedServer
         while (Round < Options.Rounds)
         {
             var metrics = RunRound();
-            if (metrics.TestAccuracy is { } accuracy) progress.Metric("acc", accuracy, "P1");
+            if (metrics.TestAccuracy is { } accuracy) progress.Metric("test acc", accuracy, "P1");
             progress.Report(Round);
         }
         _output?.WriteLine(History.Summary());

@@ -44,7 +44,7 @@ public static class RoundsToTarget
         while (server.Round < server.Options.Rounds)
         {
             var metrics = server.RunRound();
-            if (metrics.TestAccuracy is { } accuracy) progress.Metric("acc", accuracy, "P1");
+            if (metrics.TestAccuracy is { } accuracy) progress.Metric("test acc", accuracy, "P1");
             progress.Report(metrics.Round);
             if (metrics.TestAccuracy >= target) return (metrics.Round, server.History);
         }

@@ -12,8 +12,12 @@ namespace ModelSecurity.Training;
 /// </summary>
 public sealed class Trainer
 {
-    /// <summary>Creates a trainer that reports to <paramref name="reporter"/> (default: the console).</summary>
-    public Trainer(ITrainingReporter? reporter = null, int progressReportsPerEpoch = 4)
+    /// <summary>
+    /// Creates a trainer that reports epochs to <paramref name="reporter"/> (default: the console). Live progress
+    /// (epoch, batch, loss, ETA) always goes to <see cref="Runtime.Progress"/>; <paramref name="progressReportsPerEpoch"/>
+    /// adds that many progress lines per epoch to the reporter, for logs (default: none).
+    /// </summary>
+    public Trainer(ITrainingReporter? reporter = null, int progressReportsPerEpoch = 0)
     {
         Reporter = reporter ?? new ConsoleTrainingReporter(progressReportsPerEpoch);
         ProgressReportsPerEpoch = reporter is SilentTrainingReporter ? 0 : Math.Max(0, progressReportsPerEpoch);
