@@ -102,7 +102,8 @@ public sealed class FederatedServer
     /// <summary>Runs the remaining rounds up to <see cref="FederatedOptions.Rounds"/>, then writes the summary.</summary>
     public FederatedHistory Run()
     {
-        using var progress = Runtime.Progress.Start("federated training", Options.Rounds, "round").Report(Round);
+        using var progress = Runtime.Progress.Start("federated training", Options.Rounds, "round");
+        progress.Report(Round);
         while (Round < Options.Rounds)
         {
             var metrics = RunRound();

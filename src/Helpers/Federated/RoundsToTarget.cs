@@ -40,7 +40,8 @@ public static class RoundsToTarget
         ArgumentNullException.ThrowIfNull(server);
         if (!(target > 0 && target <= 1))
             throw new ArgumentOutOfRangeException(nameof(target), target, "The target accuracy must be in (0, 1], e.g. 0.8.");
-        using var progress = Runtime.Progress.Start($"federated training to {target:P0}", server.Options.Rounds, "round").Report(server.Round);
+        using var progress = Runtime.Progress.Start($"federated training to {target:P0}", server.Options.Rounds, "round");
+        progress.Report(server.Round);
         while (server.Round < server.Options.Rounds)
         {
             var metrics = server.RunRound();
