@@ -45,6 +45,8 @@ public class ProgressDisplayTests
         Assert.Equal(2, stored.Count);
         Assert.Equal("display_data", stored[0].Str("output_type"));
         Assert.StartsWith("demo · 1000/1000 steps · ", stored[0]!["data"].Str("text/plain"));
+        Assert.True(Notebooks.Execution.ProgressDisplay.IsProgress((JsonObject)stored[0]!), "the stored output is marked as progress");
+        Assert.False(stored[0]!.AsObject().ContainsKey("transient"), "transient is not stored");
         Assert.Equal("stream", stored[1].Str("output_type"));
     }
 }

@@ -72,7 +72,9 @@ public class ProgressDisplayTests
         Assert.Equal(2, outputs.Count);
         Assert.Equal("display_data", (string?)outputs[0]!["output_type"]);
         Assert.StartsWith("demo · 1000/1000 steps · ", NotebookCell.FromMultiline(outputs[0]!["data"]!["text/plain"]));
+        Assert.True(ProgressDisplay.IsProgress(outputs[0]!.AsObject()));
         Assert.Equal("stream", (string?)outputs[1]!["output_type"]);
+        Assert.False(ProgressDisplay.IsProgress(outputs[1]!.AsObject()));
     }
 
     [Fact]

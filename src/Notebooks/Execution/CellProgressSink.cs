@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using ModelSecurity.Notebooks.Format;
 using ModelSecurity.Runtime;
 
@@ -18,7 +16,7 @@ internal sealed class CellProgressSink(CellContext context) : IProgressSink
 
     public void Report(ProgressReport report)
     {
-        var output = new DisplayOutput(Bundle(report));
+        var output = new DisplayOutput(ProgressDisplay.Bundle(report));
         lock (_gate)
         {
             if (_displayIds.TryGetValue(report.OperationId, out string? id))
@@ -33,16 +31,5 @@ internal sealed class CellProgressSink(CellContext context) : IProgressSink
             }
             if (report.IsFinal) _displayIds.Remove(report.OperationId);
         }
-    }
-
-    /// <summary>text/plain: the line; text/html: a progress bar (as fastprogress draws it) and the line.</summary>
-    internal static FormattedValue Bundle(ProgressReport report)
-    {
-        string bar = report.Fraction is { } fraction
-            ? $"<progress value=\"{fraction.ToString("0.####", CultureInfo.InvariantCulture)}\" max=\"1\" " +
-              "style=\"width:16em;height:1em;vertical-align:middle\"></progress> "
-            : "";
-        string html = $"<div class=\"course-progress\">{bar}<span style=\"font-family:monospace\">{WebUtility.HtmlEncode(report.Text)}</span></div>";
-        return FormattedValue.Html(html, report.Text);
     }
 }
