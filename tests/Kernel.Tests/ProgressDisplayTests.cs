@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
+using Xunit.Abstractions;
 
 namespace ModelSecurity.Kernel.Tests;
 
 /// <summary>Live progress through the Jupyter protocol (clients/progress.py, jupyter_client and nbclient).</summary>
-public class ProgressDisplayTests
+public class ProgressDisplayTests(ITestOutputHelper log)
 {
     [Fact]
     public async Task ProgressIsOneDisplayUpdatedInPlaceStoredOnceAndInterruptible()
@@ -22,8 +23,10 @@ public class ProgressDisplayTests
         Assert.True(updates.Count >= 2, $"expected live updates, got {updates.Count}");
         Assert.All(updates, u => Assert.Equal(id, u.Content["transient"].Str("display_id")));
         Assert.True(updates.Count <= 40, $"updates are throttled (at most 4 per second), got {updates.Count} for 1000 steps");
+        log.WriteLine($"1000 steps: 1 display_data + {updates.Count} update_display_data; first update \"{updates[0].Content["data"].Str("text/plain")}\"");
         Assert.Contains("ETA", updates[0].Content["data"].Str("text/plain"));
         string final = updates[^1].Content["data"].Str("text/plain");
+        log.WriteLine($"final: \"{final}\"");
         Assert.StartsWith("demo · 1000/1000 steps · ", final);
         Assert.Contains("loss 0.001", final);
         // The progress display comes before the text the cell printed after the loop.
