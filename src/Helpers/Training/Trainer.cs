@@ -14,13 +14,15 @@ public sealed class Trainer
 {
     /// <summary>
     /// Creates a trainer that reports epochs to <paramref name="reporter"/> (default: the console). Live progress
-    /// (epoch, batch, loss, ETA) always goes to <see cref="Runtime.Progress"/>; <paramref name="progressReportsPerEpoch"/>
-    /// adds that many progress lines per epoch to the reporter, for logs (default: none).
+    /// (epoch, batch, loss, ETA) always goes to <see cref="Runtime.Progress"/>; progress lines for logs go to the reporter
+    /// <paramref name="progressReportsPerEpoch"/> times per epoch (default: a <see cref="ConsoleTrainingReporter"/>'s
+    /// own <see cref="ConsoleTrainingReporter.ReportsPerEpoch"/>, else none).
     /// </summary>
-    public Trainer(ITrainingReporter? reporter = null, int progressReportsPerEpoch = 0)
+    public Trainer(ITrainingReporter? reporter = null, int? progressReportsPerEpoch = null)
     {
-        Reporter = reporter ?? new ConsoleTrainingReporter(progressReportsPerEpoch);
-        ProgressReportsPerEpoch = reporter is SilentTrainingReporter ? 0 : Math.Max(0, progressReportsPerEpoch);
+        Reporter = reporter ?? new ConsoleTrainingReporter(progressReportsPerEpoch ?? 0);
+        ProgressReportsPerEpoch = reporter is SilentTrainingReporter ? 0
+            : Math.Max(0, progressReportsPerEpoch ?? (Reporter as ConsoleTrainingReporter)?.ReportsPerEpoch ?? 0);
     }
 
     /// <summary>Where progress goes.</summary>
