@@ -2,7 +2,8 @@ namespace ModelSecurity.Runtime;
 
 /// <summary>
 /// Shows progress on the console (standard error, so results on standard output stay clean): on a terminal one line
-/// rewritten in place with a carriage return, the final state kept; when redirected (a log file, CI) plain lines, at
+/// rewritten in place with carriage returns, the final state kept (a result line printed meanwhile overwrites the live
+/// line; a shorter one leaves the live line's tail until the next update); when redirected (a log file, CI) plain lines, at
 /// most one per <see cref="RedirectedInterval"/> per operation, and the final state.
 /// </summary>
 /// <remarks>
@@ -43,14 +44,11 @@ public sealed class ConsoleProgressSink : IProgressSink
         {
             if (interactive)
             {
-                // Pad with spaces over the previous, longer line instead of an ANSI erase.
-                writer.Write("\r" + report.Text.PadRight(_lineLength));
-                _lineLength = report.Text.Length;
-                if (report.IsFinal)
-                {
-                    writer.WriteLine();
-                    _lineLength = 0;
-                }
+                // Pad with spaces over the previous, longer line instead of an ANSI erase, and leave the cursor at the
+                // start of the line: a result line printed meanwhile (standard output, same terminal) then overwrites the
+                // progress line instead of being glued to its end.
+                writer.Write("\r" + report.Text.PadRight(_lineLength) + (report.IsFinal ? Environment.NewLine : "\r"));
+                _lineLength = report.IsFinal ? 0 : report.Text.Length;
                 writer.Flush();
                 return;
             }

@@ -181,7 +181,7 @@ public class ProgressTests
         var tty = new ConsoleProgressSink(terminal, interactive: true);
         tty.Report(new ProgressReport(1, "x", "x · step 1/2 · ETA 0:01", 0.5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), false));
         tty.Report(new ProgressReport(1, "x", "x · 2/2 steps · 0:02", 1, TimeSpan.FromSeconds(2), null, true));
-        Assert.Equal("\rx · step 1/2 · ETA 0:01\rx · 2/2 steps · 0:02   " + Environment.NewLine, terminal.ToString());
+        Assert.Equal("\rx · step 1/2 · ETA 0:01\r\rx · 2/2 steps · 0:02   " + Environment.NewLine, terminal.ToString());
 
         var log = new StringWriter();
         var redirected = new ConsoleProgressSink(log, interactive: false, redirectedInterval: TimeSpan.FromHours(1));
