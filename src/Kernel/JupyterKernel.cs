@@ -279,7 +279,9 @@ public sealed class JupyterKernel : IDisposable
     /// <summary>Engine messages (NuGet restores): into the running cell's stderr, else the kernel log.</summary>
     private void EngineLog(string message)
     {
-        if (_executor.Active is { } active) active.Sink.Add(new Notebooks.Format.StreamOutput("stderr", message + "\n"));
+        // Restore progress is chatter, not a result: it goes to the kernel's log, never into the notebook as stderr.
+        if (_executor.Active is { } active && !Notebooks.Execution.NuGetRestorer.IsProgress(message))
+            active.Sink.Add(new Notebooks.Format.StreamOutput("stderr", message + "\n"));
         else Log(message);
     }
 

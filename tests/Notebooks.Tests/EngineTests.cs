@@ -59,8 +59,9 @@ public class EngineTests
         var outputs = cells[0].Outputs.Cast<DisplayOutput>().ToList();
         Assert.Equal(4, outputs.Count);
         Assert.Equal("42", outputs[0].Value.Data["text/plain"]);
-        Assert.Equal("<b>bold</b>", Assert.Single(outputs[1].Value.Data).Value);
-        Assert.Equal("text/html", Assert.Single(outputs[2].Value.Data).Key);
+        Assert.Equal("<b>bold</b>", outputs[1].Value.Data["text/html"]);
+        Assert.Equal("bold", outputs[1].Value.Data["text/plain"]); // HTML shown as a string gets readable text too
+        Assert.Equal(new[] { "text/html", "text/plain" }, outputs[2].Value.Data.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("step 2", outputs[3].Value.Data["text/plain"]);
     }
 

@@ -20,9 +20,15 @@ public class ExportTests
         string page = File.ReadAllText(html);
         Assert.Contains("<h1 id=\"showcase-notebook\">Showcase notebook</h1>", page);
         Assert.Contains("<strong>every display kind</strong>", page);
-        Assert.Contains("<td style=\"text-align:right\">0.91</td>", page);
-        Assert.Contains("<span class=\"math\">$\\epsilon_\\infty = \\max_i |\\delta_i|$</span>", page);
-        Assert.Contains("<div class=\"math\">$$", page);
+        Assert.Contains("<td style=\"text-align: right;\">0.91</td>", page);
+        // Math is typeset at export time (KaTeX under Node.js), so it shows even with JavaScript off.
+        Assert.Contains("<span class=\"math\"><span class=\"katex\">", page);
+        Assert.Contains("<annotation encoding=\"application/x-tex\">\\epsilon_\\infty = \\max_i |\\delta_i|</annotation>", page);
+        Assert.Contains("<div class=\"math\"><span class=\"katex-display\">", page);
+        Assert.DoesNotContain("class=\"math\">\\(", page);
+        Assert.Contains("<style data-course-katex>", page); // KaTeX inlined: math renders offline
+        Assert.Contains("src:url(data:font/woff2;base64,", page);
+        Assert.DoesNotContain("url(fonts/", page);
         Assert.Contains("<li>nested item</li>", page);
         Assert.Contains("Training for 3 epochs", page);
         Assert.Contains("<th>Epoch</th><th>Loss</th><th>Accuracy</th>", page);
@@ -30,24 +36,31 @@ public class ExportTests
         Assert.Contains("src=\"data:image/png;base64,", page);
         Assert.Equal(1, Occurrences(page, "* plotly.js v"));
         Assert.Equal(2, Occurrences(page, "Plotly.newPlot(el,"));
+        Assert.Equal(2, Occurrences(page, "<div class=\"course-figure\""));
         Assert.True(page.IndexOf("* plotly.js v", StringComparison.Ordinal) < page.IndexOf("</head>", StringComparison.Ordinal));
         Assert.DoesNotContain("https://cdn", page);
         Assert.DoesNotContain("<script src=", page);
     }
 
     [Fact]
-    public void MarkdownConverterHandlesTheCommonCases()
+    public void MarkdownIsCommonMarkWithMathAndPipeTables()
     {
-        Assert.Equal("<h2 id=\"a-b\">A &amp; B</h2>\n", Markdown.ToHtml("## A & B"));
+        Assert.Equal("<h2 id=\"a--b\">A &amp; B</h2>\n", Markdown.ToHtml("## A & B")); // GitHub's ids
         Assert.Equal("<p>x <em>y</em> <strong>z</strong> <code>a_b*c</code> <a href=\"u\">t</a></p>\n", Markdown.ToHtml("x *y* **z** `a_b*c` [t](u)"));
-        Assert.Equal("<p>keep <span class=\"math\">$a_1 * b_2$</span> as text</p>\n", Markdown.ToHtml("keep $a_1 * b_2$ as text"));
+        Assert.Equal("<p>keep <span class=\"math\">\\(a_1 * b_2\\)</span> as math</p>\n", Markdown.ToHtml("keep $a_1 * b_2$ as math"));
+        Assert.Contains("<div class=\"math\">\n\\[\n\\max_{\\delta} L\n\\]</div>", Markdown.ToHtml("$$\n\\max_{\\delta} L\n$$"));
         Assert.Equal("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n", Markdown.ToHtml("<script>alert(1)</script>"));
-        Assert.Equal("<pre><code class=\"language-csharp\">var x = &quot;&lt;&gt;&quot;;\n</code></pre>\n", Markdown.ToHtml("```csharp\nvar x = \"<>\";\n```"));
-        Assert.Equal("<ol start=\"3\">\n<li>c</li>\n<li>d</li>\n</ol>\n", Markdown.ToHtml("3. c\n4. d"));
         Assert.Equal("<p>costs $5 and $6</p>\n", Markdown.ToHtml("costs $5 and $6"));
-        Assert.Equal("<ul>\n<li>a</li>\n</ul>\n<ol>\n<li>b</li>\n</ol>\n", Markdown.ToHtml("- a\n1. b"));
-        // Emphasis may span the line breaks of a paragraph (as in CommonMark); two trailing spaces make a hard break.
-        Assert.Equal("<p>grows <strong>linearly with the\ndimension</strong>. Next<br>\nline</p>\n", Markdown.ToHtml("grows **linearly with the\ndimension**. Next  \nline"));
+        Assert.Contains("<td>0.91</td>", Markdown.ToHtml("| a | b |\n|---|---|\n| x | 0.91 |"));
+    }
+
+    [Fact]
+    public void ExportWithoutKatexSaysHowToInstallIt()
+    {
+        var doc = ModelSecurity.Notebooks.Format.NotebookDocument.CreateNew();
+        doc.AddCell(ModelSecurity.Notebooks.Format.NotebookCellKind.Markdown, "Math: $x^2$");
+        var error = Assert.Throws<FileNotFoundException>(() => HtmlExporter.Export(doc, katexDist: Path.Combine(NewDirectory(), "no-katex")));
+        Assert.Contains("npm ci --prefix environment", error.Message);
     }
 
     private static int Occurrences(string text, string what)

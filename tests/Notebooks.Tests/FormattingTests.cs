@@ -63,22 +63,47 @@ public class FormattingTests
     }
 
     [Fact]
-    public async Task PlotlyJsIsEmbeddedOnceAndNoCdnIsReferenced()
+    public async Task ChartsAreOneBundleOfPlotlyJsonPngHtmlAndTextWithoutPlotlyJs()
     {
         var engine = Engine();
         var cells = await RunCells(engine,
-            "using Plotly.NET.CSharp;\nvar first = Chart.Line<double, double, string>(x: new[] { 1.0, 2, 3 }, y: new[] { 2.0, 4, 3 });\ndisplay(first);",
-            "Chart.Point<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 1.0, 0 })");
-        string firstHtml = ((DisplayOutput)cells[0].Outputs.Single()).Value.Data["text/html"];
-        string secondHtml = ((DisplayOutput)cells[1].Outputs.Single()).Value.Data["text/html"];
-        string all = firstHtml + secondHtml;
-        Assert.Equal(1, Count(all, PlotlyJs.MarkerAttribute));
-        Assert.Equal(1, Count(all, "* plotly.js v"));
-        Assert.Equal(2, Count(all, "Plotly.newPlot(el,"));
-        Assert.DoesNotContain("https://cdn", all);
-        Assert.DoesNotContain("<script src=", all);
-        Assert.True(firstHtml.Length > 1_000_000);
-        Assert.True(secondHtml.Length < 50_000);
+            "using ModelSecurity.Plots;\ndisplay(Charts.Lines(\"acc\", \"ε\", \"accuracy\", new[] { new Series(\"FGSM\", new[] { 0.0, 0.1 }, new[] { 0.9, 0.2 }) }, yAsPercent: true));",
+            "using Plotly.NET.CSharp;\nChart.Line<double, double, string>(x: new[] { 1.0, 2, 3 }, y: new[] { 2.0, 4, 3 })");
+        foreach (var output in new[] { cells[0].Outputs.Single(), cells[1].Outputs.Single() })
+        {
+            var data = ((DisplayOutput)output).Value.Data;
+            Assert.Equal(new[] { "application/vnd.plotly.v1+json", "image/png", "text/html", "text/plain" }, data.Keys.Order(StringComparer.Ordinal));
+            var figure = System.Text.Json.Nodes.JsonNode.Parse(data[FigureFormatter.PlotlyMime])!;
+            Assert.NotEmpty(figure["data"]!.AsArray());
+            Assert.Equal([0x89, 0x50, 0x4E, 0x47], Convert.FromBase64String(data["image/png"])[..4]);
+            Assert.Contains("<img src=\"data:image/png;base64," + data["image/png"], data["text/html"]); // the picture shows without JavaScript
+            Assert.Contains("if (!window.Plotly) return;", data["text/html"]);
+            Assert.DoesNotContain("* plotly.js v", data["text/html"]);
+            Assert.DoesNotContain("https://", data["text/html"]);
+            Assert.True(data["text/html"].Length < 200_000, $"chart HTML is {data["text/html"].Length} characters");
+            // nbformat stores the Plotly MIME type as JSON, not as a string
+            Assert.IsType<System.Text.Json.Nodes.JsonObject>(output.ToJson()["data"]![FigureFormatter.PlotlyMime]);
+        }
+        Assert.Equal("Line chart \"acc\"\nx: ε\ny: accuracy (%)\n- FGSM: 0 → 90 %, 0.1 → 20 %", Plain(cells[0].Outputs.Single()));
+    }
+
+    [Fact]
+    public async Task ImageGridsAreRealPngOutputsWithTheirCaptionsAsText()
+    {
+        var engine = Engine();
+        var grid = await Result(engine, "new ModelSecurity.Plots.ImageGrid(\"g\").AddRow(\"clean\", TorchSharp.torch.zeros(2, 1, 4, 4), new[] { \"Coat\", \"Bag\" })");
+        Assert.Equal(new[] { "image/png", "text/plain" }, grid.Value.Data.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("ImageGrid \"g\": clean (2 images: Coat | Bag)", Plain(grid));
+    }
+
+    [Fact]
+    public async Task TablesHaveReadableTextWithoutCompilerTypeNames()
+    {
+        var engine = Engine();
+        var linq = Plain(await Result(engine, "new[] { 0.5, 0.25 }.Select(x => new { Epsilon = x, Accuracy = 1 - x })"));
+        Assert.Equal("2 rows\nEpsilon  Accuracy\n0.5      0.5\n0.25     0.75", linq);
+        var html = await Result(engine, "display(\"<table><tr><th>attack</th><th>accuracy</th></tr><tr><td>PGD &amp; FGSM</td><td>5 %</td></tr></table>\", \"text/html\");");
+        Assert.Equal("attack      accuracy\nPGD & FGSM  5 %", Plain(html));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Plotly.NET;
 using ModelSecurity.Plots;
 
 namespace ModelSecurity.Certification;
@@ -36,7 +35,7 @@ public static class CertifiedAccuracy
     }
 
     /// <summary>One curve per noise level, e.g. { "σ = 0.25" → certificates, "σ = 0.5" → … }, as a line chart.</summary>
-    public static GenericChart Chart(IReadOnlyDictionary<string, IReadOnlyList<LabelledCertificate>> curves, double maxRadius, double step = 0.05,
+    public static Figure Chart(IReadOnlyDictionary<string, IReadOnlyList<LabelledCertificate>> curves, double maxRadius, double step = 0.05,
                                      string title = "Certified accuracy vs L2 radius")
     {
         ArgumentNullException.ThrowIfNull(curves);

@@ -1,7 +1,5 @@
-using Plotly.NET;
 using ModelSecurity.Attacks;
 using ModelSecurity.Training;
-using CSharpChart = Plotly.NET.CSharp.Chart;
 
 namespace ModelSecurity.Plots;
 
@@ -12,13 +10,13 @@ namespace ModelSecurity.Plots;
 public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
 
 /// <summary>
-/// The course's charts, as Plotly.NET charts: a notebook displays them (plotly.js embedded, so they work
-/// offline), and <c>chart.SaveHtml(path)</c> writes a standalone page.
+/// The course's charts, as <see cref="Figure"/>s: a notebook shows each one as interactive Plotly figure JSON and,
+/// from the same data, a static PNG (and a text summary); <c>figure.SavePng(path)</c> writes the picture.
 /// </summary>
 public static class Charts
 {
     /// <summary>A line chart with markers, one line per series.</summary>
-    public static GenericChart Lines(string title, string xTitle, string yTitle, IEnumerable<Series> series,
+    public static Figure Lines(string title, string xTitle, string yTitle, IEnumerable<Series> series,
                                      bool yAsPercent = false)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -26,15 +24,14 @@ public static class Charts
         {
             if (s.X.Count != s.Y.Count)
                 throw new ArgumentException($"Series \"{s.Name}\" has {s.X.Count} x values but {s.Y.Count} y values.");
-            return CSharpChart.Line<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: true);
+            return new Trace(s.Name, TraceKind.Line, s.X.ToArray(), null, s.Y.ToArray());
         }).ToList();
         if (lines.Count == 0) throw new ArgumentException("A chart needs at least one series.", nameof(series));
-        var chart = CSharpChart.Combine(lines);
-        return Style(chart, title, xTitle, yTitle, yAsPercent);
+        return new Figure(title, xTitle, yTitle, lines, yAsPercent);
     }
 
     /// <summary>Robust accuracy against ε, one line per attack (the reports of <see cref="RobustnessEvaluator.Sweep"/>).</summary>
-    public static GenericChart AccuracyVsEpsilon(IReadOnlyDictionary<string, IReadOnlyList<AttackReport>> sweeps, string title = "Robust accuracy vs ε")
+    public static Figure AccuracyVsEpsilon(IReadOnlyDictionary<string, IReadOnlyList<AttackReport>> sweeps, string title = "Robust accuracy vs ε")
     {
         ArgumentNullException.ThrowIfNull(sweeps);
         return Lines(title, "ε (L∞, pixel units)", "accuracy",
@@ -45,7 +42,7 @@ public static class Charts
     }
 
     /// <summary>Loss and accuracy per epoch of a training run (validation accuracy too when it was measured).</summary>
-    public static GenericChart TrainingCurves(TrainingHistory history, string? title = null)
+    public static Figure TrainingCurves(TrainingHistory history, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(history);
         var epochs = history.Epochs.Select(e => (double)e.Epoch).ToList();
@@ -59,7 +56,7 @@ public static class Charts
     /// The learning curves of adversarial training (<see cref="Defenses.RobustnessCurve"/>): training accuracy on the
     /// batches as trained on, and clean and robust accuracy on the validation images, per epoch.
     /// </summary>
-    public static GenericChart LearningCurves(IReadOnlyList<Defenses.CurvePoint> points, string title, string robustName = "robust (validation)")
+    public static Figure LearningCurves(IReadOnlyList<Defenses.CurvePoint> points, string title, string robustName = "robust (validation)")
     {
         ArgumentNullException.ThrowIfNull(points);
         if (points.Count == 0) throw new ArgumentException("The curve has no points (no epoch was recorded).", nameof(points));
@@ -73,7 +70,7 @@ public static class Charts
     }
 
     /// <summary>Stacked columns: for every label, the parts stacked on one another (e.g. natural + boundary error).</summary>
-    public static GenericChart StackedBars(string title, IReadOnlyList<string> labels, IEnumerable<(string Name, IReadOnlyList<double> Values)> parts,
+    public static Figure StackedBars(string title, IReadOnlyList<string> labels, IEnumerable<(string Name, IReadOnlyList<double> Values)> parts,
                                            string yTitle, bool yAsPercent = false)
     {
         ArgumentNullException.ThrowIfNull(labels);
@@ -82,36 +79,18 @@ public static class Charts
         {
             if (part.Values.Count != labels.Count)
                 throw new ArgumentException($"Part \"{part.Name}\" has {part.Values.Count} values for {labels.Count} labels.");
-            return CSharpChart.StackedColumn<double, string, string>(values: part.Values.ToArray(), Keys: labels.ToArray(), Name: part.Name);
+            return new Trace(part.Name, TraceKind.Bar, null, labels.ToArray(), part.Values.ToArray());
         }).ToList();
         if (columns.Count == 0) throw new ArgumentException("A stacked chart needs at least one part.", nameof(parts));
-        return Style(CSharpChart.Combine(columns), title, "", yTitle, yAsPercent);
+        return new Figure(title, "", yTitle, columns, yAsPercent, stacked: true);
     }
 
     /// <summary>A bar chart of named values (e.g. per-class accuracy).</summary>
-    public static GenericChart Bars(string title, IReadOnlyList<string> labels, IReadOnlyList<double> values, string yTitle, bool yAsPercent = false)
+    public static Figure Bars(string title, IReadOnlyList<string> labels, IReadOnlyList<double> values, string yTitle, bool yAsPercent = false)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(values);
         if (labels.Count != values.Count) throw new ArgumentException($"{labels.Count} labels but {values.Count} values.");
-        var chart = CSharpChart.Column<double, string, string>(values: values.ToArray(), Keys: labels.ToArray());
-        return Style(chart, title, "", yTitle, yAsPercent);
-    }
-
-    private static GenericChart Style(GenericChart chart, string title, string xTitle, string yTitle, bool yAsPercent)
-    {
-        // Layout properties are set by name: plotly.js's own attribute names, serialized as they are.
-        var xAxis = new Plotly.NET.LayoutObjects.LinearAxis();
-        xAxis.SetProperty("title", new { text = xTitle });
-        var yAxis = new Plotly.NET.LayoutObjects.LinearAxis();
-        yAxis.SetProperty("title", new { text = yTitle });
-        if (yAsPercent) yAxis.SetProperty("tickformat", ".0%");
-        var layout = new Layout();
-        layout.SetProperty("title", new { text = title });
-        layout.SetProperty("xaxis", xAxis);
-        layout.SetProperty("yaxis", yAxis);
-        layout.SetProperty("width", 720);
-        layout.SetProperty("height", 420);
-        return Plotly.NET.GenericChart.addLayout(layout, chart);
+        return new Figure(title, "", yTitle, [new Trace(null, TraceKind.Bar, null, labels.ToArray(), values.ToArray())], yAsPercent);
     }
 }

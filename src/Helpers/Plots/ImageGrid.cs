@@ -6,9 +6,9 @@ namespace ModelSecurity.Plots;
 
 /// <summary>
 /// Rows of small images with captions — clean images, their adversarial versions, the perturbations — shown
-/// in a notebook as an HTML table of embedded PNGs (no external files), or saved as one PNG.
+/// in a notebook as one PNG (<see cref="ToPng"/>: a real image every host shows), or as an HTML table of embedded PNGs.
 /// </summary>
-public sealed class ImageGrid : IHtmlDisplay
+public sealed class ImageGrid : IPngDisplay
 {
     private readonly List<Row> _rows = new();
 
@@ -66,6 +66,13 @@ public sealed class ImageGrid : IHtmlDisplay
     }
 
     /// <inheritdoc />
+    public PngImage ToPng() =>
+        ImageGridPng.Render(Title, _rows.Select(r => new ImageGridRow(r.Name, r.Images, r.Captions)).ToList());
+
+    /// <summary>Writes the grid as one PNG file.</summary>
+    public void SavePng(string path) => ToPng().Save(path);
+
+    /// <summary>The grid as an HTML table of embedded PNGs (no external resources).</summary>
     public string ToHtml()
     {
         var html = new StringBuilder();
@@ -98,8 +105,15 @@ public sealed class ImageGrid : IHtmlDisplay
         File.WriteAllText(path, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" + ToHtml() + "</body></html>");
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"ImageGrid{(Title is null ? "" : $" \"{Title}\"")}: " + string.Join("; ", _rows.Select(r => $"{r.Name} ({r.Images.Count} images)"));
+    public override string ToString() => Describe(Title, _rows.Select(r => new ImageGridRow(r.Name, r.Images, r.Captions)).ToList());
+
+    /// <summary>The plain-text form of a grid: title, and per row its name, image count and captions (what a screen reader reads).</summary>
+    public static string Describe(string? title, IReadOnlyList<ImageGridRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return $"ImageGrid{(title is null ? "" : $" \"{title}\"")}: " + string.Join("; ", rows.Select(r =>
+            $"{r.Name} ({r.Images.Count} images{(r.Captions is { Count: > 0 } c ? ": " + string.Join(" | ", c.Select(x => x.Replace('\n', ' '))) : "")})"));
+    }
 
     private sealed record Row(string Name, IReadOnlyList<PngImage> Images, string[]? Captions);
 }

@@ -63,7 +63,16 @@ public sealed class NuGetRestorer
     /// <summary>The native fix imported by generated projects.</summary>
     public string? NativeTargets { get; }
 
-    /// <summary>Receives progress messages ("Restoring ...").</summary>
+    /// <summary>How progress messages start (<see cref="IsProgress"/>).</summary>
+    public const string ProgressPrefix = "Restoring NuGet packages: ";
+
+    /// <summary>
+    /// True for the restorer's progress chatter, which front ends send to their log (or a transient display) rather
+    /// than into the cell's saved outputs or stderr.
+    /// </summary>
+    public static bool IsProgress(string message) => message.StartsWith(ProgressPrefix, StringComparison.Ordinal);
+
+    /// <summary>Receives progress messages ("Restoring ...", see <see cref="IsProgress"/>).</summary>
     public Action<string>? Log { get; init; }
 
     /// <summary>
@@ -131,7 +140,7 @@ public sealed class NuGetRestorer
         string outDir = Path.Combine(dir, "out");
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
 
-        Log?.Invoke($"Restoring NuGet packages: {string.Join(", ", packages)} (cache: {dir})");
+        Log?.Invoke($"{ProgressPrefix}{string.Join(", ", packages)} (cache: {dir})");
         RunDotnetBuild(dir, string.Join(", ", packages), cancellationToken);
 
         var assemblies = ManagedAssemblies(outDir);

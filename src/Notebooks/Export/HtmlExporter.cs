@@ -8,14 +8,19 @@ using ModelSecurity.Notebooks.Formatting;
 namespace ModelSecurity.Notebooks.Export;
 
 /// <summary>
-/// Turns a notebook into one standalone HTML file that works offline: Markdown rendered, code with its outputs,
-/// images inline (data URIs), plotly.js embedded once in the page head when any output is a chart. Math stays as
-/// <c>$…$</c> text in a styled span (no renderer is bundled).
+/// Turns a notebook into one standalone HTML file that works offline: Markdown rendered (Markdig), math typeset by
+/// KaTeX at export time, with its style, fonts and script inlined in the page (<see cref="KatexAssets"/>), code with its outputs, images inline (data URIs), plotly.js
+/// embedded once in the page head when any output is a chart. Charts are stored with their PNG, so with JavaScript off
+/// (or in print) the pictures show; with it on, plotly.js replaces them by the interactive charts.
 /// </summary>
 public static partial class HtmlExporter
 {
     /// <summary>The HTML page.</summary>
-    public static string Export(NotebookDocument notebook, string? title = null)
+    /// <param name="notebook">The notebook, with its stored outputs.</param>
+    /// <param name="title">Page title (default: the file name).</param>
+    /// <param name="katexDist">KaTeX's <c>dist</c> folder (default: <see cref="KatexAssets.FindDist"/>).</param>
+    /// <exception cref="FileNotFoundException">The notebook has math and KaTeX is not installed.</exception>
+    public static string Export(NotebookDocument notebook, string? title = null, string? katexDist = null)
     {
         title ??= notebook.FilePath is null ? "Notebook" : Path.GetFileNameWithoutExtension(notebook.FilePath);
         var body = new StringBuilder();
@@ -50,8 +55,14 @@ public static partial class HtmlExporter
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             .Append("<meta name=\"generator\" content=\"course export\">\n")
             .Append("<title>").Append(Encode(title)).Append("</title>\n<style>\n").Append(Style).Append("</style>\n");
+        string content = body.ToString();
+        if (content.Contains("class=\"math\"", StringComparison.Ordinal))
+        {
+            page.Append(KatexAssets.HeadElements(katexDist));
+            content = KatexAssets.PreRender(content, katexDist);
+        }
         if (needsPlotly) page.Append(PlotlyJs.ScriptTag()).Append('\n');
-        page.Append("</head>\n<body>\n<main>\n").Append(body).Append("</main>\n</body>\n</html>\n");
+        page.Append("</head>\n<body>\n<main>\n").Append(content).Append("</main>\n</body>\n</html>\n");
         return page.ToString();
     }
 
@@ -67,7 +78,8 @@ public static partial class HtmlExporter
                 var data = display.Value.Data;
                 if (data.TryGetValue("text/html", out string? html))
                 {
-                    if (html.Contains(PlotlyJs.MarkerAttribute, StringComparison.Ordinal) || html.Contains("Plotly.newPlot", StringComparison.Ordinal))
+                    if (html.Contains(PlotlyJs.MarkerAttribute, StringComparison.Ordinal) || html.Contains("Plotly.newPlot", StringComparison.Ordinal)
+                        || html.Contains(FigureFormatter.HtmlClass, StringComparison.Ordinal))
                     {
                         needsPlotly = true;
                         html = EmbeddedPlotly().Replace(html, "");
@@ -113,8 +125,8 @@ public static partial class HtmlExporter
         table { border-collapse: collapse; margin: 8px 0; }
         th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; }
         thead { background: #f6f8fa; }
-        .math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", serif; font-style: italic; background: #f3f0ff; padding: 0 3px; border-radius: 3px; }
-        div.math { display: block; text-align: center; margin: 8px 0; padding: 6px; white-space: pre-wrap; }
+        div.math { margin: 8px 0; overflow-x: auto; }
+        .course-figure img { max-width: 100%; height: auto; }
         blockquote { border-left: 4px solid #d0d7de; color: #57606a; margin: 0; padding: 0 12px; }
         """;
 }

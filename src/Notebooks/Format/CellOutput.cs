@@ -61,9 +61,11 @@ public sealed record DisplayOutput(FormattedValue Value, bool IsResult = false, 
     {
         var data = new JsonObject();
         foreach (var (mime, text) in Value.Data)
-            data[mime] = mime.StartsWith("image/", StringComparison.Ordinal) && mime != "image/svg+xml"
-                ? text
-                : NotebookCell.ToMultiline(text);
+            data[mime] = IsJsonMime(mime) && TryParseJson(text) is { } parsed
+                ? parsed // nbformat stores JSON MIME types (e.g. application/vnd.plotly.v1+json) as JSON, not as a string
+                : mime.StartsWith("image/", StringComparison.Ordinal) && mime != "image/svg+xml"
+                    ? text
+                    : NotebookCell.ToMultiline(text);
         var metadata = new JsonObject();
         if (Value.Metadata is not null)
             foreach (var (key, node) in Value.Metadata)
@@ -71,6 +73,21 @@ public sealed record DisplayOutput(FormattedValue Value, bool IsResult = false, 
         var json = new JsonObject { ["data"] = data, ["metadata"] = metadata, ["output_type"] = IsResult ? "execute_result" : "display_data" };
         if (IsResult) json["execution_count"] = ExecutionCount;
         return json;
+    }
+
+    /// <summary>True for MIME types whose content is JSON (<c>application/json</c>, <c>…+json</c>).</summary>
+    public static bool IsJsonMime(string mime) => mime == "application/json" || mime.EndsWith("+json", StringComparison.Ordinal);
+
+    private static JsonNode? TryParseJson(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 }
 

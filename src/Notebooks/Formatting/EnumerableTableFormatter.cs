@@ -42,7 +42,9 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
         }
         if (value is ICollection collection) { total = collection.Count; countIsExact = true; }
 
-        string typeName = FriendlyTypeName(value.GetType());
+        // Compiler and LINQ types ("<SelectIterator>d__251<Double, anonymous>", "ArraySelectIterator<…>") mean nothing to a
+        // reader; only types a reader could have written are named.
+        string? typeName = IsNameable(value.GetType()) ? FriendlyTypeName(value.GetType()) : null;
         if (value is IDictionary)
         {
             var rows = items.Select(i => i is DictionaryEntry e ? new object?[] { e.Key, e.Value } : new object?[] { i, null }).ToList();
@@ -53,7 +55,7 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
         if (elementType is null || IsScalar(elementType) || items.All(i => i is null || IsScalar(i.GetType())))
         {
             int shown = Math.Min(items.Count, context.MaxItems);
-            var text = new StringBuilder(typeName).Append(" (").Append(countIsExact ? total.ToString() : $"{total}+").Append(" items) [");
+            var text = new StringBuilder(Heading(typeName, total, countIsExact, "item")).Append(" [");
             text.AppendJoin(", ", items.Take(shown).Select(i => Quote(i)));
             if (total > shown) text.Append(", … ").Append(countIsExact ? $"{total - shown} more" : "more");
             text.Append(']');
@@ -73,7 +75,7 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
         return Table(typeName, headers, cells, total, countIsExact, context);
     }
 
-    private static FormattedValue Table(string typeName, IReadOnlyList<string> headers, List<object?[]> rows, long total,
+    private static FormattedValue Table(string? typeName, IReadOnlyList<string> headers, List<object?[]> rows, long total,
         bool countIsExact, DisplayContext context)
     {
         int shown = Math.Min(rows.Count, context.MaxRows);
@@ -93,14 +95,8 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
             html.Append("<tr><td colspan=\"").Append(headers.Count + 1).Append("\"><i>").Append(moreText).Append("</i></td></tr>");
         html.Append("</tbody></table>");
 
-        var widths = headers.Select(h => h.Length).ToArray();
-        var texts = rows.Take(shown).Select(row => row.Select(CellText).ToArray()).ToList();
-        foreach (var row in texts)
-            for (int c = 0; c < row.Length; c++) widths[c] = Math.Max(widths[c], Math.Min(row[c].Length, 40));
-        var plain = new StringBuilder($"{typeName} ({(countIsExact ? total.ToString() : $"{total}+")} items)\n");
-        plain.AppendJoin("  ", headers.Select((h, c) => h.PadRight(widths[c]))).Append('\n');
-        foreach (var row in texts)
-            plain.AppendJoin("  ", row.Select((t, c) => Clip(t, 40).PadRight(widths[c]))).Append('\n');
+        var plain = new StringBuilder(Heading(typeName, total, countIsExact, "row")).Append('\n');
+        plain.Append(TextTable.Render(headers, rows.Take(shown).Select(row => (IReadOnlyList<string>)row.Select(CellText).ToArray()).ToList())).Append('\n');
         if (more > 0) plain.Append(moreText).Append('\n');
         return FormattedValue.Html(html.ToString(), plain.ToString().TrimEnd('\n'));
     }
@@ -113,6 +109,19 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
         string joined = string.Join(", ", first.Take(5).Select(FormatterRegistry.PlainText));
         return "[" + joined + (first.Count > 5 ? ", …" : "") + "]";
     }
+
+    /// <summary>"List&lt;Double&gt; (4 items)" for nameable types, else "4 items"; "rows" for tables.</summary>
+    private static string Heading(string? typeName, long total, bool countIsExact, string noun)
+    {
+        string count = countIsExact ? total.ToString() : $"{total}+";
+        string counted = $"{count} {noun}{(total == 1 && countIsExact ? "" : "s")}";
+        return typeName is null ? counted : $"{typeName} ({counted})";
+    }
+
+    /// <summary>True for public types whose generic arguments are public too (not iterators, closures or anonymous types).</summary>
+    internal static bool IsNameable(Type type) =>
+        type.IsVisible && !type.Name.Contains('<') && (!type.IsArray || IsNameable(type.GetElementType()!))
+        && type.GetGenericArguments().All(IsNameable);
 
     private static string Quote(object? value) => value is string s ? "\"" + s + "\"" : FormatterRegistry.PlainText(value);
 

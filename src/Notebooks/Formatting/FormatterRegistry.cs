@@ -10,7 +10,7 @@ public sealed class FormatterRegistry
     private readonly List<IDisplayFormatter> _formatters = [];
     private readonly object _gate = new();
 
-    /// <summary>A registry with the engine's built-in formatters (plain text, tables, tensors, Plotly charts, PNG images).</summary>
+    /// <summary>A registry with the engine's built-in formatters (plain text, tables, tensors, charts, PNG images and pictures).</summary>
     public static FormatterRegistry CreateDefault()
     {
         var registry = new FormatterRegistry();
@@ -19,6 +19,8 @@ public sealed class FormatterRegistry
         registry.Add(new PlotlyChartFormatter());
         registry.Add(new PngImageFormatter());
         registry.Add(new HtmlDisplayFormatter());
+        registry.Add(new FigureFormatter());
+        registry.Add(new PngDisplayFormatter());
         return registry;
     }
 
@@ -43,7 +45,13 @@ public sealed class FormatterRegistry
     {
         bool restricted = mimeTypes is { Count: > 0 };
         if (restricted && value is string raw)
-            return new FormattedValue(mimeTypes!.Distinct().ToDictionary(m => m, _ => raw));
+        {
+            var given = mimeTypes!.Distinct().ToDictionary(m => m, _ => raw);
+            // HTML shown as a string (a notebook's own table helper) still gets a readable text/plain: Jupyter's
+            // text-only front ends and screen readers would otherwise get nothing.
+            if (given.ContainsKey("text/html") && !given.ContainsKey("text/plain")) given["text/plain"] = TextTable.FromHtml(raw);
+            return new FormattedValue(given);
+        }
 
         FormattedValue bundle = value is null ? FormattedValue.PlainText("<null>") : FormatObject(value, context);
         if (!restricted) return bundle;

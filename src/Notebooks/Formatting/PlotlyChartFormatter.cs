@@ -1,33 +1,40 @@
+using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using ModelSecurity.Notebooks.Format;
+using ModelSecurity.Plots;
 using Plotly.NET;
 
 namespace ModelSecurity.Notebooks.Formatting;
 
 /// <summary>
-/// Plotly.NET charts as <c>text/html</c> that renders offline: the first chart of a notebook carries plotly.js
-/// (the copy Plotly.NET ships), later charts only a <c>div</c> and a <c>Plotly.newPlot</c> call. No CDN is referenced.
+/// Charts made with Plotly.NET directly, shown like the course's own charts: the figure is read into a <see cref="ModelSecurity.Plots.Figure"/>
+/// and formatted by <see cref="FigureFormatter"/> (Plotly JSON, PNG, HTML, text). Figures the static renderer cannot draw
+/// (trace types other than lines and bars) keep the Plotly JSON and an HTML note instead of the picture.
 /// </summary>
 public sealed class PlotlyChartFormatter : DisplayFormatter<GenericChart>
 {
-    /// <summary>Key of plotly.js in <see cref="DisplaySession.TryClaim"/>.</summary>
-    public const string ResourceKey = "plotly.js";
-
     /// <inheritdoc />
     protected override FormattedValue Format(GenericChart chart, DisplayContext context)
     {
-        string figure = GenericChart.toFigureJson(chart).Replace("</", "<\\/", StringComparison.Ordinal);
-        string id = "course-plot-" + Guid.NewGuid().ToString("N")[..12];
-        var html = new StringBuilder();
-        if (context.Session.TryClaim(ResourceKey))
-            html.Append(PlotlyJs.ScriptTag()).Append('\n');
-        html.Append("<div id=\"").Append(id).Append("\" class=\"course-plotly\"></div>\n")
-            .Append("<script type=\"text/javascript\">\n(function () {\n  var el = document.getElementById('").Append(id).Append("');\n")
-            .Append("  if (!window.Plotly) { el.textContent = 'plotly.js is not loaded here: run the notebook again (course run) to embed it.'; return; }\n")
-            .Append("  var fig = ").Append(figure).Append(";\n")
-            .Append("  Plotly.newPlot(el, fig.data, fig.layout || {}, fig.config || {});\n})();\n</script>");
-        int traces = GenericChart.getTraces(chart).Length;
-        return FormattedValue.Html(html.ToString(), $"Plotly chart ({traces} trace{(traces == 1 ? "" : "s")})");
+        var json = JsonNode.Parse(GenericChart.toFigureJson(chart))!.AsObject();
+        json.Remove("frames");
+        (json["layout"] as JsonObject)?.Remove("template"); // Plotly.NET's default template: 10 kB of colours per chart
+        try
+        {
+            return FigureFormatter.Bundle(ModelSecurity.Plots.Figure.FromPlotlyJson(json));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            int traces = GenericChart.getTraces(chart).Length;
+            string text = $"Plotly chart ({traces} trace{(traces == 1 ? "" : "s")}; no static picture: {e.Message})";
+            return new FormattedValue(new Dictionary<string, string>
+            {
+                [FigureFormatter.PlotlyMime] = json.ToJsonString(),
+                ["text/html"] = "<pre>" + WebUtility.HtmlEncode(text) + "</pre>",
+                ["text/plain"] = text,
+            });
+        }
     }
 }
 
