@@ -14,7 +14,7 @@ public class ProgressDisplayTests
         "Console.WriteLine(\"done\");";
 
     /// <summary>Counts what reaches the collector.</summary>
-    private sealed class CountingSink : ICellOutputSink
+    internal sealed class CountingSink : ICellOutputSink
     {
         public CellOutputCollector Collector { get; } = new();
         public int Adds;
@@ -77,11 +77,21 @@ public class ProgressDisplayTests
         Assert.False(ProgressDisplay.IsProgress(outputs[1]!.AsObject()));
     }
 
+}
+
+/// <summary>Interrupting a progress loop: uses the process-wide interruption token, so it runs alone.</summary>
+[Collection(nameof(InterruptionCollection))]
+public class ProgressInterruptionTests
+{
     [Fact]
     public async Task AnInterruptStopsALoopThatOnlyReportsProgress()
     {
-        var engine = FastProgressEngine();
-        var sink = new CountingSink();
+        var engine = new NotebookEngine(new EngineOptions
+        {
+            BaseDirectory = NewDirectory(),
+            Progress = new ProgressSettings { ShowAfter = TimeSpan.Zero, MinInterval = TimeSpan.FromMilliseconds(20) },
+        });
+        var sink = new ProgressDisplayTests.CountingSink();
         using var interrupt = new CancellationTokenSource();
         var run = engine.ExecuteAsync(
             "using (var p = ModelSecurity.Runtime.Progress.Start(\"endless\", 1000000))\n" +
