@@ -49,6 +49,7 @@ public sealed class CheckRegistry
     /// <summary>Runs every check of an exercise; a check that throws counts as failed.</summary>
     public ExerciseResult Grade(string exerciseId, IExerciseContext context)
     {
+        using var quiet = Runtime.Progress.Use(Runtime.Progress.Silent); // a check shows its verdict, not the progress of the library calls it makes
         var checks = ChecksFor(exerciseId);
         if (checks.Count == 0) return new ExerciseResult(exerciseId, false, $"no checks are registered for exercise '{exerciseId}'");
         if (!context.CellFound)

@@ -21,6 +21,7 @@ public static class ExerciseFeedback
     public static CheckReport Check(CheckRegistry registry, IExerciseContext context, Func<Exception, string?>? locate = null)
     {
         string id = context.ExerciseId;
+        using var quiet = Runtime.Progress.Use(Runtime.Progress.Silent); // a check shows its verdict, not the progress of the library calls it makes
         var checks = registry.ChecksFor(id);
         if (checks.Count == 0) return Unknown(registry, id);
 

@@ -13,6 +13,7 @@ public abstract class QueryAttack : Attack
 {
     private long[] _queries = [];
     private bool[] _succeeded = [];
+    private Runtime.ProgressScope? _progress; // the running search's query counter
 
     /// <summary>Creates a query-based attack.</summary>
     protected QueryAttack(nn.Module<Tensor, Tensor> model, string name, int maxQueries) : base(model, name)
@@ -41,6 +42,7 @@ public abstract class QueryAttack : Attack
         int n = (int)images.shape[0];
         _queries = new long[n];
         _succeeded = new bool[n];
+        using var progress = _progress = Runtime.Progress.Start(Name, unit: "query"); // a budget, not a total: most searches stop early
         var result = Search(images, labels, targeted);
         LastRun = new QueryStatistics((long[])_queries.Clone(), (bool[])_succeeded.Clone());
         return result;
@@ -59,6 +61,7 @@ public abstract class QueryAttack : Attack
             throw new ArgumentException($"{Name}: one example index per queried input is needed; got {Guard.Shape(examples)} for {Guard.Shape(inputs)}.");
         var charged = examples.cpu().data<long>().ToArray();
         foreach (long e in charged) _queries[e]++;
+        _progress?.Advance(charged.Length);
         using var noGrad = no_grad();
         return Model.forward(inputs).detach();
     }
@@ -67,6 +70,7 @@ public abstract class QueryAttack : Attack
     protected Tensor QueryDecisions(Tensor inputs, int example)
     {
         _queries[example] += inputs.shape[0];
+        _progress?.Advance(inputs.shape[0]);
         using var noGrad = no_grad();
         return Model.forward(inputs).argmax(1);
     }

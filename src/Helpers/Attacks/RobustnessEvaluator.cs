@@ -9,7 +9,8 @@ public static class RobustnessEvaluator
 {
     /// <summary>
     /// Attacks every example of <paramref name="data"/> (untargeted) and reports accuracies and norms.
-    /// Progress goes to <paramref name="log"/> (default: the console; <see cref="TextWriter.Null"/> for none).
+    /// Live progress goes to <see cref="Runtime.Progress"/>; the report's line to <paramref name="log"/> (default: the
+    /// console; <see cref="TextWriter.Null"/> for none).
     /// </summary>
     public static AttackReport Evaluate(nn.Module<Tensor, Tensor> model, ImageDataset data, Attack attack, Device? device = null,
                                         int batchSize = 500, double? epsilon = null, TextWriter? log = null)
@@ -44,7 +45,7 @@ public static class RobustnessEvaluator
         long clean = 0, robust = 0, flipped = 0, done = 0;
         double sumL2 = 0, sumLInf = 0, maxL2 = 0, maxLInf = 0;
         var loader = new DataLoader(data, batchSize, device);
-        int batchIndex = 0, reportEvery = Math.Max(1, loader.BatchCount / 5);
+        using var progress = Runtime.Progress.Start(name, data.Count, "image");
         foreach (var batch in loader)
         {
             Runtime.Interruption.ThrowIfRequested();
@@ -71,10 +72,7 @@ public static class RobustnessEvaluator
                 maxLInf = Math.Max(maxLInf, lInf.max().item<float>());
                 done += batch.Count;
             }
-            batchIndex++;
-            if (batchIndex % reportEvery == 0 && batchIndex < loader.BatchCount)
-                log.WriteLine($"  {name}: {done}/{data.Count} images, robust accuracy so far {(double)robust / done:P1} " +
-                              $"({done / clock.Elapsed.TotalSeconds:F0} images/s)");
+            progress.Metric("robust acc", (double)robust / done, "P1").Report(done);
         }
         clock.Stop();
         var report = new AttackReport(name, epsilon, data.Count, (double)clean / data.Count, (double)robust / data.Count,
@@ -103,7 +101,14 @@ public static class RobustnessEvaluator
         ArgumentNullException.ThrowIfNull(epsilons);
         ArgumentNullException.ThrowIfNull(attackFor);
         var budgets = epsilons.Select(e => Guard.Epsilon(e)).ToArray();
-        if (!nested) return budgets.Select(eps => Evaluate(model, data, attackFor(eps), device, batchSize, eps, log)).ToList();
+        using var progress = Runtime.Progress.Start("ε sweep", budgets.Length, "budget");
+        if (!nested)
+            return budgets.Select(eps =>
+            {
+                var report = Evaluate(model, data, attackFor(eps), device, batchSize, eps, log);
+                progress.Advance();
+                return report;
+            }).ToList();
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         device ??= CPU;
@@ -186,6 +191,7 @@ public static class RobustnessEvaluator
                 clock.Elapsed.TotalSeconds + (reports.All(r => r is null) ? cleanSeconds : 0));
             log.WriteLine(report);
             reports[e] = report;
+            progress.Advance();
         }
         return reports.Select(r => r!).ToList();
     }

@@ -144,7 +144,13 @@ public sealed class RobustnessProtocol
         if (ReferenceEquals(model, surrogate))
             throw new ArgumentException("The surrogate of the transfer check must be another model than the one evaluated.", nameof(surrogate));
         log ??= TextWriter.Null;
-        double Run(Attack attack) => RobustnessEvaluator.Evaluate(model, data, attack, device, BatchSize, attack is Pgd p ? p.Epsilon : Epsilon, log).RobustAccuracy;
+        using var progress = Runtime.Progress.Start("gradient-masking checks", 4 + (surrogate is null ? 0 : 1) + (gradientFree is null ? 0 : 1), "attack");
+        double Run(Attack attack) => Done(RobustnessEvaluator.Evaluate(model, data, attack, device, BatchSize, attack is Pgd p ? p.Epsilon : Epsilon, log));
+        double Done(AttackReport report)
+        {
+            progress.Advance();
+            return report.RobustAccuracy;
+        }
         string P(double accuracy) => (accuracy * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
         string tolerance = P(Tolerance);
         string eps = Epsilon.ToString("0.###", CultureInfo.InvariantCulture);
@@ -167,7 +173,7 @@ public sealed class RobustnessProtocol
         if (surrogate is not null)
         {
             var transferAttack = new Pgd(surrogate, Epsilon, stepSize, PgdSteps, seed: Seed);
-            double transfer = RobustnessEvaluator.EvaluateTransfer(model, data, transferAttack, device, BatchSize, Epsilon, log).RobustAccuracy;
+            double transfer = Done(RobustnessEvaluator.EvaluateTransfer(model, data, transferAttack, device, BatchSize, Epsilon, log));
             checks.Add(new SanityCheck("white-box vs transfer", fewSteps <= transfer + Tolerance, fewSteps <= transfer + Tolerance
                 ? $"white-box PGD-{PgdSteps} ({P(fewSteps)}) is at least as strong as PGD-{PgdSteps} transferred from the surrogate ({P(transfer)})."
                 : $"PGD-{PgdSteps} crafted on another model and transferred leaves {P(transfer)} accuracy, less than white-box PGD-{PgdSteps}'s " +
@@ -179,7 +185,7 @@ public sealed class RobustnessProtocol
         {
             if (!ReferenceEquals(gradientFree.Model, model))
                 throw new ArgumentException("The gradient-free attack must attack the evaluated model itself.", nameof(gradientFree));
-            double blackBox = RobustnessEvaluator.Evaluate(model, data, gradientFree, device, BatchSize, Epsilon, log).RobustAccuracy;
+            double blackBox = Done(RobustnessEvaluator.Evaluate(model, data, gradientFree, device, BatchSize, Epsilon, log));
             checks.Add(new SanityCheck("white-box vs gradient-free", fewSteps <= blackBox + Tolerance, fewSteps <= blackBox + Tolerance
                 ? $"white-box PGD-{PgdSteps} ({P(fewSteps)}) is at least as strong as {gradientFree.Name} ({P(blackBox)}), which sees only outputs."
                 : $"{gradientFree.Name}, which sees only the model's outputs, leaves {P(blackBox)} accuracy, less than white-box PGD-{PgdSteps}'s " +

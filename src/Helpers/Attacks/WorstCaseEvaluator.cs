@@ -49,6 +49,7 @@ public static class WorstCaseEvaluator
         var ownCorrect = new long[k];
         var seconds = new double[k];
         int cleanCorrect = 0, offset = 0;
+        using var progress = Runtime.Progress.Start(name, data.Count, "image");
 
         foreach (var batch in new DataLoader(data, batchSize, device))
         {
@@ -92,6 +93,7 @@ public static class WorstCaseEvaluator
                     log.WriteLine($"  {attacks[a].Name}: {rows.Length} points attacked, robust so far {brokenBy.Take(offset + n).Count(b => b == WorstCaseReport.Robust)}/{offset + n}");
                 }
                 offset += n;
+                progress.Advance(n);
             }
         }
 

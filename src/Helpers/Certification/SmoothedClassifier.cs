@@ -130,20 +130,22 @@ public sealed class SmoothedClassifier
     /// <param name="samples">n.</param>
     /// <param name="alpha">α.</param>
     /// <param name="device">Where the base classifier is (default: CPU).</param>
-    /// <param name="log">Progress lines (null: none).</param>
+    /// <param name="log">Where the closing line goes (null: nowhere); live progress goes to <see cref="Runtime.Progress"/>.</param>
     public IReadOnlyList<LabelledCertificate> CertifyAll(ImageDataset data, int selectionSamples, int samples, double alpha,
                                                          Device? device = null, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var results = new List<LabelledCertificate>(data.Count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var progress = Runtime.Progress.Start($"certification σ = {Sigma}", data.Count, "image");
         for (int i = 0; i < data.Count; i++)
         {
             using var scope = NewDisposeScope();
             var (image, label) = data.Get(i);
             var certificate = Certify(image.to(device ?? CPU), selectionSamples, samples, alpha);
             results.Add(new LabelledCertificate(label.item<long>(), certificate));
-            if (log != null && ((i + 1) % 20 == 0 || i + 1 == data.Count))
+            progress.Advance();
+            if (log != null && i + 1 == data.Count)
                 log.WriteLine($"σ = {Sigma}: certified {i + 1}/{data.Count} images ({clock.Elapsed.TotalSeconds:F0} s)");
         }
         return results;

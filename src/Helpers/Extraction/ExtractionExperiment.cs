@@ -33,6 +33,7 @@ public static class ExtractionExperiment
         device ??= CPU;
         int largest = budgets.Max();
         var points = new List<ExtractionPoint>();
+        using var progress = Runtime.Progress.Start("model extraction", (long)defenses.Count * budgets.Count, "stolen copy");
         foreach (var defense in defenses)
         {
             var api = new VictimApi(victim, numClasses, largest, defense, device);
@@ -49,6 +50,7 @@ public static class ExtractionExperiment
                 var point = new ExtractionPoint(defense.Name, budget, ModelAgreement.Measure(copy, victim, evaluation, device),
                     Evaluator.Evaluate(copy, evaluation, device).Accuracy, clock.Elapsed.TotalSeconds + querySeconds * budget / largest);
                 points.Add(point);
+                progress.Metric("agreement", point.Agreement, "P1").Advance();
                 log?.WriteLine($"{defense.Name,-32} {budget,6} queries: agreement {point.Agreement:P1}, accuracy {point.Accuracy:P1} ({point.Seconds:F1} s)");
             }
         }

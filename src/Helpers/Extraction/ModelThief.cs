@@ -26,10 +26,12 @@ public static class ModelThief
         var parts = new List<Tensor>();
         try
         {
+            using var progress = Runtime.Progress.Start("querying the API", images.shape[0], "query");
             for (long start = 0; start < images.shape[0]; start += batchSize)
             {
                 using var slice = images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start));
                 parts.Add(api.Query(slice));
+                progress.Advance(slice.shape[0]);
             }
             return parts.Count == 0 ? zeros(0, api.NumClasses) : cat(parts, 0);
         }
@@ -61,10 +63,11 @@ public static class ModelThief
         int batches = (int)((n + recipe.BatchSize - 1) / recipe.BatchSize);
         var random = new Random(recipe.Seed);
         model.train();
+        using var progress = Runtime.Progress.Start("training the stolen copy", (long)recipe.Epochs * batches, "batch");
         for (int epoch = 0; epoch < recipe.Epochs; epoch++)
         {
             long[] order = Enumerable.Range(0, (int)n).Select(i => (long)i).OrderBy(_ => random.Next()).ToArray();
-            for (int b = 0; b < batches; b++)
+            for (int b = 0; b < batches; b++, progress.Advance())
             {
                 Runtime.Interruption.ThrowIfRequested();
                 using var scope = NewDisposeScope();

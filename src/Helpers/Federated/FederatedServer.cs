@@ -102,7 +102,14 @@ public sealed class FederatedServer
     /// <summary>Runs the remaining rounds up to <see cref="FederatedOptions.Rounds"/>, then writes the summary.</summary>
     public FederatedHistory Run()
     {
-        while (Round < Options.Rounds) RunRound();
+        using var progress = Runtime.Progress.Start("federated training", Options.Rounds, "round");
+        progress.Report(Round);
+        while (Round < Options.Rounds)
+        {
+            var metrics = RunRound();
+            if (metrics.TestAccuracy is { } accuracy) progress.Metric("test acc", accuracy, "P1");
+            progress.Report(Round);
+        }
         _output?.WriteLine(History.Summary());
         return History;
     }
@@ -119,6 +126,7 @@ public sealed class FederatedServer
         int[] sampled = ClientSampler.Sample(_clients.Count, Options.ClientFraction, Options.Sampling, Options.Seed, round);
         var updates = new List<ClientUpdate>(sampled.Length);
         long bytesUp = 0, bytesDown = 0;
+        using var progress = Runtime.Progress.Start($"round {round}", sampled.Length, "client");
         foreach (int id in sampled)
         {
             Runtime.Interruption.ThrowIfRequested();
@@ -126,6 +134,7 @@ public sealed class FederatedServer
             var update = _clients[id].Train(_model, _global, Options.Local, _device, ClientSeed(Options.Seed, round, id));
             bytesUp += update.Bytes;
             updates.Add(update);
+            progress.Advance();
         }
 
         _global = Strategy.Aggregate(round, _global, updates);

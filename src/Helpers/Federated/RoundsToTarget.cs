@@ -40,9 +40,13 @@ public static class RoundsToTarget
         ArgumentNullException.ThrowIfNull(server);
         if (!(target > 0 && target <= 1))
             throw new ArgumentOutOfRangeException(nameof(target), target, "The target accuracy must be in (0, 1], e.g. 0.8.");
+        using var progress = Runtime.Progress.Start($"federated training to {target:P0}", server.Options.Rounds, "round");
+        progress.Report(server.Round);
         while (server.Round < server.Options.Rounds)
         {
             var metrics = server.RunRound();
+            if (metrics.TestAccuracy is { } accuracy) progress.Metric("test acc", accuracy, "P1");
+            progress.Report(metrics.Round);
             if (metrics.TestAccuracy >= target) return (metrics.Round, server.History);
         }
         return (null, server.History);
@@ -83,6 +87,7 @@ public static class RoundsToTarget
             ("IID", Partitioner.Iid(train, clients, seed)),
             (string.Create(CultureInfo.InvariantCulture, $"Dirichlet(α = {alpha:G3})"), Partitioner.Dirichlet(train, clients, alpha, seed)),
         };
+        using var progress = Runtime.Progress.Start("rounds to target", partitions.Length * settings.Count, "run");
         foreach (var (partitionName, partition) in partitions)
         {
             using var federatedClients = FederatedClients.Create(train, partition);
@@ -99,6 +104,7 @@ public static class RoundsToTarget
                 rows.Add(row);
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{partitionName,-20} {name,-26} rounds to {target:P0}: {row.RoundsText,6}   best {row.BestAccuracy:P1}   {history.TotalSeconds,6:F0} s"));
+                progress.Advance();
             }
         }
         return rows;

@@ -12,11 +12,17 @@ namespace ModelSecurity.Training;
 /// </summary>
 public sealed class Trainer
 {
-    /// <summary>Creates a trainer that reports to <paramref name="reporter"/> (default: the console).</summary>
-    public Trainer(ITrainingReporter? reporter = null, int progressReportsPerEpoch = 4)
+    /// <summary>
+    /// Creates a trainer that reports epochs to <paramref name="reporter"/> (default: the console). Live progress
+    /// (epoch, batch, loss, ETA) always goes to <see cref="Runtime.Progress"/>; progress lines for logs go to the reporter
+    /// <paramref name="progressReportsPerEpoch"/> times per epoch (default: a <see cref="ConsoleTrainingReporter"/>'s
+    /// own <see cref="ConsoleTrainingReporter.ReportsPerEpoch"/>, else none).
+    /// </summary>
+    public Trainer(ITrainingReporter? reporter = null, int? progressReportsPerEpoch = null)
     {
-        Reporter = reporter ?? new ConsoleTrainingReporter(progressReportsPerEpoch);
-        ProgressReportsPerEpoch = reporter is SilentTrainingReporter ? 0 : Math.Max(0, progressReportsPerEpoch);
+        Reporter = reporter ?? new ConsoleTrainingReporter(progressReportsPerEpoch ?? 0);
+        ProgressReportsPerEpoch = reporter is SilentTrainingReporter ? 0
+            : Math.Max(0, progressReportsPerEpoch ?? (Reporter as ConsoleTrainingReporter)?.ReportsPerEpoch ?? 0);
     }
 
     /// <summary>Where progress goes.</summary>
@@ -85,6 +91,7 @@ public sealed class Trainer
         var history = new TrainingHistory(recipe, objectiveName);
         int reportEvery = ProgressReportsPerEpoch == 0 ? int.MaxValue : Math.Max(1, batchesPerEpoch / ProgressReportsPerEpoch);
 
+        using var epochProgress = Runtime.Progress.Start($"{objectiveName} training", recipe.Epochs, "epoch");
         for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
         {
             model.train();
@@ -92,6 +99,7 @@ public sealed class Trainer
             double lossSum = 0, learningRate = recipe.LearningRate;
             long correct = 0, seen = 0;
             int batchIndex = 0;
+            using var batchProgress = Runtime.Progress.Start("epoch", batchesPerEpoch, "batch");
             foreach (var batch in batches)
             {
                 Runtime.Interruption.ThrowIfRequested();
@@ -107,27 +115,32 @@ public sealed class Trainer
                     seen += outcome.Count;
                 }
                 batchIndex++;
+                batchProgress.Metric("loss", lossSum / seen, "0.000").Metric("acc", (double)correct / seen, "P1").Advance();
                 if (batchIndex % reportEvery == 0 && batchIndex < batchesPerEpoch)
                     Reporter.OnProgress(new TrainingProgress(epoch, recipe.Epochs, batchIndex, batchesPerEpoch, lossSum / seen,
                         (double)correct / seen, seen / clock.Elapsed.TotalSeconds, learningRate));
             }
             clock.Stop();
+            batchProgress.Dispose();
 
             double? validationAccuracy = validation == null ? null : Evaluator.Evaluate(model, validation, device).Accuracy;
             var record = new EpochRecord(epoch, lossSum / seen, (double)correct / seen, validationAccuracy, learningRate,
                 clock.Elapsed.TotalSeconds, seen / clock.Elapsed.TotalSeconds);
             history.Add(record);
             Reporter.OnEpoch(record, recipe.Epochs);
+            if (validationAccuracy is { } accuracy) epochProgress.Metric("val acc", accuracy, "P1");
 
+            bool stop = false;
             if (StopAfterEpoch != null)
             {
                 model.eval();
-                bool stop = StopAfterEpoch(model, record);
-                if (stop && epoch < recipe.Epochs)
-                {
-                    history.StoppedEarly = true;
-                    break;
-                }
+                stop = StopAfterEpoch(model, record) && epoch < recipe.Epochs;
+            }
+            epochProgress.Advance();
+            if (stop)
+            {
+                history.StoppedEarly = true;
+                break;
             }
         }
         model.eval();

@@ -32,6 +32,9 @@ public sealed record EngineOptions
     /// <summary>Receives engine messages (NuGet restores); they are not cell outputs.</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Throttling of the progress displays that long library operations show in the running cell (default: <see cref="ProgressSettings.Default"/>).</summary>
+    public ProgressSettings? Progress { get; init; }
+
     /// <summary>Who runs the notebook: the grading worker sets <see cref="NotebookHost.Grader"/> so check cells stay inert.</summary>
     public NotebookHost Host { get; init; } = NotebookHost.Interactive;
 }
@@ -263,6 +266,8 @@ public sealed class NotebookEngine
         CancellationToken cancellationToken)
     {
         CellContext.Current = context;
+        // The library's progress reports (training, attacks, …) become a live display in this cell, and only this one.
+        using var progress = Progress.Use(new CellProgressSink(context), _options.Progress);
         try
         {
             if (directives.Packages.Count > 0 || directives.Sources.Count > 0)

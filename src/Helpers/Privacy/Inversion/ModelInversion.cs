@@ -43,7 +43,8 @@ public static class ModelInversion
             var x = new TorchSharp.Modules.Parameter(full(shape, options.StartValue, ScalarType.Float32, device: device), requires_grad: true);
             double[] initial = TargetLogits(model, x, target, classes);
             using var optimizer = optim.Adam(new[] { x }, options.StepSize);
-            for (int step = 0; step < options.Steps; step++)
+            using var progress = Runtime.Progress.Start("model inversion", options.Steps, "step");
+            for (int step = 0; step < options.Steps; step++, progress.Advance())
             {
                 Runtime.Interruption.ThrowIfRequested();
                 using var stepScope = NewDisposeScope();
