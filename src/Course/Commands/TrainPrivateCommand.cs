@@ -89,7 +89,7 @@ public sealed class TrainPrivateCommand : ICommand
         output.WriteLine($"Device: {device}");
         output.WriteLine($"Training {recipe}");
 
-        var result = PrivateModelTraining.Run(recipe, device, new ConsoleTrainingReporter(2, output), output);
+        var result = PrivateModelTraining.Run(recipe, device, new ConsoleTrainingReporter(0, output), output);
         using var model = result.Trained.Model;
         Checkpoint.Save(model, savePath, result.Trained.Info);
         output.WriteLine($"Saved {savePath}");

@@ -110,7 +110,7 @@ public sealed class TrainRobustCommand : ICommand
         using var test = Datasets.Load(recipe.Training.Dataset, DataSplit.Test);
         using var curveData = curveImages > 0 ? test.Take(Math.Min(curveImages, test.Count)) : null;
         using var curve = curveData is null ? null : new RobustnessCurve(curveData, recipe.Epsilon, log: output);
-        var trained = RobustTraining.Run(recipe, device, new ConsoleTrainingReporter(4, output), output, curve);
+        var trained = RobustTraining.Run(recipe, device, new ConsoleTrainingReporter(0, output), output, curve);
         var model = trained.Model;
         Checkpoint.Save(model, savePath, trained.Info);
         output.WriteLine($"Saved {savePath}");
