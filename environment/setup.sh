@@ -9,6 +9,7 @@ packages=(
   python3-nbconvert
   python3-jupyter-client  # drives the course's Jupyter kernel (tests)
   python3-zmq             # raw ZeroMQ messages to the kernel (signature tests)
+  bubblewrap              # `course grade --isolate` sandboxes each submission (no network, read-only repository)
 )
 missing=()
 for p in "${packages[@]}"; do

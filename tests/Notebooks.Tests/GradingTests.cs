@@ -35,22 +35,6 @@ public class GradingTests
     }
 
     [Fact]
-    public void ReportsAreOnlyAcceptedWithTheRightKeyAndNonce()
-    {
-        byte[] key = SignedResults.NewKey();
-        var report = new GradeReport("/x.ipynb", "n1", [new ExerciseResult("toy/square", true, "ok")]);
-        string signed = SignedResults.Sign(key, report);
-        Assert.True(SignedResults.Verify(key, signed, "n1").Results[0].Passed);
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(SignedResults.NewKey(), signed, "n1"));
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, signed, "n2"));
-        var envelope = JsonNode.Parse(signed)!;
-        var forged = report with { Results = [new ExerciseResult("toy/square", true, "forged")] };
-        envelope["Payload"] = Convert.ToBase64String(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(forged));
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, envelope.ToJsonString(), "n1"));
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, "PASS", "n1"));
-    }
-
-    [Fact]
     public async Task ReferenceSolutionPassesAndPrintsAScore()
     {
         string path = Save(Submission(RightSquare, RightClip, RightArgMax), NewDirectory(), "reference.ipynb");
@@ -110,9 +94,9 @@ public class GradingTests
         Assert.Contains(For("b-empty.ipynb"), r => r.Contains("`Square` is not defined in the notebook"));
         Assert.All(For("c-fake-print.ipynb"), r => Assert.Contains(",false,", r));
         Assert.All(For("d-fake-report.ipynb"), r => Assert.Contains(",false,", r));
-        Assert.All(For("d-fake-report.ipynb"), r => Assert.Contains("signature is invalid", r));
-        Assert.All(For("e-exit.ipynb"), r => Assert.Contains(",false,", r));
-        Assert.All(For("e-exit.ipynb"), r => Assert.Contains("exited with code 0 without a report", r));
+        Assert.All(For("d-fake-report.ipynb"), r => Assert.DoesNotContain("forged", r));
+        // Ending the process after the exercises costs nothing: the notebook runs again up to that cell.
+        Assert.All(For("e-exit.ipynb"), r => Assert.Contains(",true,", r));
         Assert.Contains("a-reference.ipynb: 3/3", error);
     }
 
@@ -169,7 +153,7 @@ public class GradingTimeLimitTests
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (exit, output, _) = await RunCli("grade", path, "--time-limit", "6");
         Assert.Equal(1, exit);
-        Assert.Contains("time limit of 6 s exceeded", output);
+        Assert.Contains("cell 1 did not finish within the time limit (6 s", output);
         Assert.Contains("Score: 0/3", output);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40));
     }

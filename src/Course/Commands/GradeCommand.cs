@@ -36,20 +36,28 @@ public sealed class GradeCommand : ICommand
           --params-file FILE     JSON map of notebook file name to parameters, e.g. {"01-fgsm.ipynb": {"TestSubset": 100}};
                                  --param values win. The checks themselves never depend on parameters.
 
-        How a submission is isolated: it runs in a child process ('course grade-worker'). Before any student
-        code runs, this process sends the child a fresh random key on its standard input; the child returns
-        its results signed with HMAC-SHA256 under that key in a report file, never on standard output. Text the
-        notebook prints, a report it forges, a crash, Environment.Exit and running out of time all count as
-        failed. Limits: the child runs as the same OS user with no filesystem or network sandbox, so a
-        submission can read and write your files, and deliberate memory inspection of the child (e.g. through
-        /proc/<pid>/mem) could find the key. Grade untrusted submissions in a throw-away container or VM.
+        How a submission is graded: a copy of it runs in a child process ('course grade-worker') in a private
+        temporary folder, in its own session, with limits on memory, CPU time, processes and file size. The checks
+        run in this process: they ask the child for the learner's definitions and call the learner's functions
+        on inputs chosen here (fresh random ones included), the child answering with data on a private socket;
+        the expected values never enter the child. Text the notebook prints, files it writes, a crash, Environment.Exit
+        and running out of time count as failed. A cell that hangs or ends the process costs only the exercises
+        defined after it (the notebook runs again up to that cell); a learner's function that hangs costs its exercise.
+        Without --isolate the child runs as your user and can read and write your files and use the network;
+        with --isolate it runs in bubblewrap: no network, everything read-only but its own folder. Threat model and
+        what to add (a container, a separate account): docs/grading.md.
+
+        More options:
+          --call-timeout SECONDS limit per call of a learner's function by a check (default 60)
+          --memory MB            memory limit of the child (default 4096)
+          --isolate              run the child in bubblewrap (Linux; refuses to grade when bubblewrap cannot work here)
 
         Exit codes: 0 every exercise passed, 1 some failed, 2 bad usage or not a valid notebook.
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
         [new("output", true, "o"), new("set", true), new("time-limit", true), new("cell-timeout", true), new("cache", true),
-         new("param", true), new("params-file", true)];
+         new("param", true), new("params-file", true), new("call-timeout", true), new("memory", true), new("isolate", false)];
 
     public async Task<int> RunAsync(ParsedArgs args, CliContext context)
     {
@@ -60,6 +68,17 @@ public sealed class GradeCommand : ICommand
         var sets = args.Values("set");
         var cliParameters = RunCommand.ParseParameters(args.Values("param"));
         var fileParameters = RunCommand.ReadParamsFile(args.Value("params-file"));
+        var callTimeout = args.Seconds("call-timeout", 60, zeroMeansNone: false)!.Value;
+        int memory = args.Value("memory") is { } m
+            ? int.TryParse(m, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out int mb) && mb >= 256 ? mb
+              : throw new UsageException($"--memory {m}: give the limit in megabytes, at least 256")
+            : 4096;
+        bool isolate = args.Flag("isolate");
+        if (isolate && Grading.WorkerSandbox.ProbeIsolation() is (false, var why))
+        {
+            context.Error.WriteLine($"error: --isolate: {why}. Grade without --isolate only submissions you trust, or in a throw-away container or VM.");
+            return ExitCodes.Usage;
+        }
         foreach (string set in sets)
             if (CheckRegistry.Default.ExercisesInSet(set).Count == 0)
                 throw new UsageException($"no exercise set '{set}' is registered (known: {string.Join(", ", KnownSets())})");
@@ -111,24 +130,32 @@ public sealed class GradeCommand : ICommand
                 continue;
             }
             context.Error.WriteLine($"Grading {file} ({expected.Count} exercises)...");
-            var outcome = await GradeWorkerLauncher.GradeAsync(file, expected, timeLimit, cellTimeout, args.Value("cache"), parameters, context.Interrupt)
-                .ConfigureAwait(false);
-            if (context.Interrupt.IsCancellationRequested) return ExitCodes.Interrupted;
-            foreach (var result in outcome.Results) rows.Add((file, result));
-            allPassed &= outcome.Results.All(r => r.Passed);
-            if (!isFolder) context.Out.Write(Table(outcome.Results));
+            var options = new Grading.SandboxOptions(timeLimit, cellTimeout ?? timeLimit, callTimeout, memory, isolate, args.Value("cache"), parameters);
+            IReadOnlyList<ExerciseResult> results;
+            try
+            {
+                var loaded = NotebookDocument.Load(file);
+                results = await Task.Run(() => Grading.GradeSession.Grade(file, loaded, expected, options, context.Interrupt)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever went wrong with this submission, the others are still graded.
+                results = expected.Select(id => new ExerciseResult(id, false, $"grading failed: {e.GetType().Name}: {e.Message}")).ToList();
+            }
+            if (context.Interrupt.IsCancellationRequested)
+            {
+                if (isFolder) WriteCsv(rows, args.Value("output"), context, partial: true);
+                return ExitCodes.Interrupted;
+            }
+            foreach (var result in results) rows.Add((file, result));
+            allPassed &= results.All(r => r.Passed);
+            if (!isFolder) context.Out.Write(Table(results));
+            else if (args.Value("output") is not null) WriteCsv(rows, args.Value("output"), context, partial: true);
         }
 
         if (isFolder)
         {
-            string csv = Csv(rows);
-            string? output = args.Value("output");
-            if (output is null) context.Out.Write(csv);
-            else
-            {
-                File.WriteAllText(output, csv, new UTF8Encoding(false));
-                context.Error.WriteLine($"Wrote {output}");
-            }
+            WriteCsv(rows, args.Value("output"), context, partial: false);
             foreach (var group in rows.GroupBy(r => r.File))
                 context.Error.WriteLine($"{Path.GetFileName(group.Key)}: {group.Count(r => r.Result.Passed)}/{group.Count()}");
         }
@@ -169,6 +196,25 @@ public sealed class GradeCommand : ICommand
             text.Append(r.Exercise.PadRight(width)).Append("  ").Append(r.Passed ? "PASS  " : "FAIL  ").Append("  ").Append(r.Message).Append('\n');
         text.Append($"Score: {results.Count(r => r.Passed)}/{results.Count}\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Writes the CSV atomically (a temporary file renamed over the target), after every submission as well, so an
+    /// interrupted run leaves the rows graded so far and never a half-written file.
+    /// </summary>
+    private static void WriteCsv(List<(string File, ExerciseResult Result)> rows, string? output, CliContext context, bool partial)
+    {
+        string csv = Csv(rows);
+        if (output is null)
+        {
+            if (!partial) context.Out.Write(csv);
+            return;
+        }
+        string full = Path.GetFullPath(output);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        File.WriteAllText(temp, csv, new UTF8Encoding(false));
+        File.Move(temp, full, overwrite: true);
+        if (!partial) context.Error.WriteLine($"Wrote {output}");
     }
 
     private static string Csv(List<(string File, ExerciseResult Result)> rows)
