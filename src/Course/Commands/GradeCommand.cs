@@ -63,6 +63,8 @@ public sealed class GradeCommand : ICommand
     {
         string target = args.SinglePositional("notebook or folder");
         var (files, isFolder) = NotebookFiles.Resolve(target);
+        // Every submission is read before any runs: one that overwrites a sibling's file cannot change what is graded.
+        var snapshots = files.ToDictionary(f => f, File.ReadAllBytes);
         var timeLimit = args.Seconds("time-limit", 900, zeroMeansNone: false)!.Value;
         var cellTimeout = args.Value("cell-timeout") is null ? null : args.Seconds("cell-timeout", 600);
         var sets = args.Values("set");
@@ -91,7 +93,7 @@ public sealed class GradeCommand : ICommand
             List<KeyValuePair<string, string>> parameters;
             try
             {
-                var notebook = NotebookDocument.Load(file);
+                var notebook = NotebookDocument.Parse(Encoding.UTF8.GetString(snapshots[file]), file);
                 expected = ExpectedExercises(notebook, sets);
                 parameters = ParametersFor(notebook, file, cliParameters, fileParameters, isFolder);
             }
@@ -134,8 +136,8 @@ public sealed class GradeCommand : ICommand
             IReadOnlyList<ExerciseResult> results;
             try
             {
-                var loaded = NotebookDocument.Load(file);
-                results = await Task.Run(() => Grading.GradeSession.Grade(file, loaded, expected, options, context.Interrupt)).ConfigureAwait(false);
+                var loaded = NotebookDocument.Parse(Encoding.UTF8.GetString(snapshots[file]), file);
+                results = await Task.Run(() => Grading.GradeSession.Grade(file, snapshots[file], loaded, expected, options, context.Interrupt)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -15,7 +15,13 @@ namespace ModelSecurity.Cli.Grading;
 internal static class GradeSession
 {
     /// <summary>Exercise results, in the order asked for.</summary>
-    public static IReadOnlyList<ExerciseResult> Grade(string notebookPath, NotebookDocument notebook, IReadOnlyList<string> exercises,
+    /// <param name="notebookPath">The submission's path (its file name is kept in the worker's copy).</param>
+    /// <param name="content">The submission's bytes, read before any submission ran.</param>
+    /// <param name="notebook">The same, parsed.</param>
+    /// <param name="exercises">Exercises to grade.</param>
+    /// <param name="options">Limits and sandbox.</param>
+    /// <param name="cancellationToken">Ctrl+C.</param>
+    public static IReadOnlyList<ExerciseResult> Grade(string notebookPath, byte[] content, NotebookDocument notebook, IReadOnlyList<string> exercises,
         SandboxOptions options, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + options.TimeLimit;
@@ -32,7 +38,7 @@ internal static class GradeSession
             RemoteChannel channel;
             try
             {
-                (sandbox, channel) = WorkerSandbox.Start(notebookPath, options, stopBefore, Min(left, TimeSpan.FromSeconds(120)));
+                (sandbox, channel) = WorkerSandbox.Start(notebookPath, content, options, stopBefore, Min(left, TimeSpan.FromSeconds(120)));
             }
             catch (SubmissionUnavailableException e)
             {
@@ -42,8 +48,9 @@ internal static class GradeSession
             using (channel)
             using (cancellationToken.Register(channel.Dispose))
             {
-                // 1. The run: until the worker says it ran every cell, it ends, or the run's share of the time is used.
-                var runLimit = (deadline - DateTime.UtcNow) * 0.7;
+                // 1. The run: until the worker says it ran every cell, it ends, or the run's share of the time is used
+                // (half of it at first, so that a run up to a hanging cell and the checks fit in the other half).
+                var runLimit = (deadline - DateTime.UtcNow) * (stopBefore is null ? 0.5 : 0.8);
                 int? lastCell = null, timedOutCell = null;
                 JsonObject? cellErrors = null;
                 string? runProblem = null;
@@ -76,8 +83,10 @@ internal static class GradeSession
                 {
                     int? blame = timedOutCell ?? lastCell;
                     string what = timedOutCell is not null ? $"did not finish within --cell-timeout ({options.CellTimeout.TotalSeconds:0} s)" : runProblem!;
-                    // Run again up to the cell to blame, so what was defined before it is graded; once only per cell.
-                    if (blame is { } cell && (stopBefore is null || cell < stopBefore))
+                    // Run again up to the cell to blame, so what was defined before it is graded. A re-run that is only slow
+                    // (it times out before a cell that finished the first time) is not a reason to cut more cells.
+                    bool slowRerun = stopBefore is not null && runProblem is not null && timedOutCell is null && runProblem.StartsWith("did not finish", StringComparison.Ordinal);
+                    if (blame is { } cell && (stopBefore is null || cell < stopBefore) && !slowRerun)
                     {
                         stopBefore = cell;
                         note = $"cell {cell} {what}; the cells from {cell} on were not run for grading";
@@ -120,7 +129,7 @@ internal static class GradeSession
 
     private static IReadOnlyList<ExerciseResult> Finish(IReadOnlyList<string> exercises, Dictionary<string, ExerciseResult> results, string why, string? note) =>
         exercises.Select(id => results.TryGetValue(id, out var r)
-            ? (r.Passed || note is null ? r : r with { Message = $"{r.Message} ({note})" })
+            ? (note is null ? r : r with { Message = $"{r.Message} ({note})" })
             : new ExerciseResult(id, false, note is null ? why : $"{why} ({note})")).ToList();
 
     private static string Exit(WorkerSandbox sandbox)

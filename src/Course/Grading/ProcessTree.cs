@@ -71,8 +71,13 @@ internal static class ProcessTree
             foreach (var child in children[queue.Dequeue()])
                 if (found.Add(child.Pid)) queue.Enqueue(child.Pid);
         int self = Environment.ProcessId;
+        int ownSession = all.FirstOrDefault(s => s.Pid == self)?.Session ?? -1;
         foreach (var s in all)
             if (s.Pid != self && (s.Group == root || s.Session == root || HasMarker(s.Pid, marker))) found.Add(s.Pid);
+        // Whole sessions and groups of what was found (the worker's session is led by a child of the setsid shim).
+        var sessions = all.Where(s => found.Contains(s.Pid)).Select(s => s.Session).Where(s => s != ownSession && s > 1).ToHashSet();
+        foreach (var s in all)
+            if (s.Pid != self && sessions.Contains(s.Session)) found.Add(s.Pid);
         if (Stat(root) is { State: not 'Z' }) found.Add(root);
         return found.Where(pid => Stat(pid) is { State: not 'Z' and not 'X' }).ToList();
     }

@@ -58,14 +58,14 @@ internal sealed class WorkerSandbox : IDisposable
 
     /// <summary>Starts the worker on a copy of <paramref name="notebook"/> and waits for it to connect.</summary>
     /// <exception cref="SubmissionUnavailableException">It did not start or connect in time.</exception>
-    public static (WorkerSandbox Sandbox, RemoteChannel Channel) Start(string notebook, SandboxOptions options, int? stopBefore, TimeSpan connectTimeout)
+    public static (WorkerSandbox Sandbox, RemoteChannel Channel) Start(string notebook, byte[] content, SandboxOptions options, int? stopBefore, TimeSpan connectTimeout)
     {
         ProcessTree.BecomeSubreaper();
         string folder = Directory.CreateTempSubdirectory("course-grade-").FullName; // mode 0700 on Unix
         string submission = Directory.CreateDirectory(Path.Combine(folder, "submission")).FullName;
         string temp = Directory.CreateDirectory(Path.Combine(folder, "tmp")).FullName;
         string copy = Path.Combine(submission, Path.GetFileName(notebook));
-        File.Copy(notebook, copy);
+        File.WriteAllBytes(copy, content);
         string socketPath = Path.Combine(folder, "grader.sock");
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -84,7 +84,8 @@ internal sealed class WorkerSandbox : IDisposable
             int processes = ProcessTree.TasksOnMachine() + 512;
             command.AddRange([prlimit, $"--data={memory}", $"--cpu={cpu}", $"--nproc={processes}", $"--fsize={1L << 30}", "--core=0", "--"]);
         }
-        if (!options.Isolate && OperatingSystem.IsLinux() && Which("setsid") is { } setsid) command.Add(setsid);
+        // A new session whose leader is not this process's child: a cell's kill(getppid()) hits the waiting setsid, not the grader.
+        if (!options.Isolate && OperatingSystem.IsLinux() && Which("setsid") is { } setsid) command.AddRange([setsid, "--fork", "--wait"]);
         command.Add(fileName);
         command.AddRange(prefix);
         command.AddRange(["grade-worker", copy, "--channel", socketPath,
