@@ -30,6 +30,11 @@ public sealed class GradeCommand : ICommand
           --set NAME             expect the exercises of this set (repeatable), whatever the notebook says
           --time-limit SECONDS   limit per submission, notebook and checks together (default 900)
           --cell-timeout SECONDS limit per cell inside the submission (default: the time limit)
+          --call-timeout SECONDS limit per call of a learner's function by a check (default 60)
+          --memory MB            memory limit of the submission's process (default 4096)
+          --isolate              run each submission in bubblewrap (Linux): no network, read-only file system except
+                                 its own temporary folder, its own process namespace; refuses to grade where
+                                 bubblewrap cannot work (says why)
           --cache DIR            NuGet cache for '#r "nuget: ..."'
           --param NAME=VALUE     run the submission with this parameter (cell tagged 'parameters'; repeatable),
                                  as 'course run --param' does; in a folder, only notebooks declaring NAME get it
@@ -40,17 +45,13 @@ public sealed class GradeCommand : ICommand
         temporary folder, in its own session, with limits on memory, CPU time, processes and file size. The checks
         run in this process: they ask the child for the learner's definitions and call the learner's functions
         on inputs chosen here (fresh random ones included), the child answering with data on a private socket;
-        the expected values never enter the child. Text the notebook prints, files it writes, a crash, Environment.Exit
-        and running out of time count as failed. A cell that hangs or ends the process costs only the exercises
-        defined after it (the notebook runs again up to that cell); a learner's function that hangs costs its exercise.
+        the expected values never enter the child. Nothing the notebook prints or writes is read as a result.
+        A cell that hangs or ends the process (Environment.Exit, a crash) costs only the exercises defined from that
+        cell on (the notebook runs again up to it, and the messages name the cell); a learner's function that hangs
+        (--call-timeout) or ends the process costs its own exercise only.
         Without --isolate the child runs as your user and can read and write your files and use the network;
         with --isolate it runs in bubblewrap: no network, everything read-only but its own folder. Threat model and
         what to add (a container, a separate account): docs/grading.md.
-
-        More options:
-          --call-timeout SECONDS limit per call of a learner's function by a check (default 60)
-          --memory MB            memory limit of the child (default 4096)
-          --isolate              run the child in bubblewrap (Linux; refuses to grade when bubblewrap cannot work here)
 
         Exit codes: 0 every exercise passed, 1 some failed, 2 bad usage or not a valid notebook.
         """;

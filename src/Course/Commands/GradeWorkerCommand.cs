@@ -41,6 +41,10 @@ public sealed class GradeWorkerCommand : ICommand
         string socketPath = args.Value("channel") ?? throw new UsageException("--channel is required");
         int? stopBefore = args.Value("stop-before") is { } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : null;
 
+        // Orphans of the learner's processes (a double fork, setsid -f) are re-parented to this process, not to init, so
+        // the grader finds them among this process's descendants when it ends the run.
+        Grading.ProcessTree.BecomeSubreaper();
+
         // 1. The channel, before any notebook code runs: the grader accepts one connection only.
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(socketPath));

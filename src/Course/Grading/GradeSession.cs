@@ -29,8 +29,13 @@ internal static class GradeSession
         var pending = new List<string>(exercises);
         int? stopBefore = null;
         string? note = null;
-        for (int attempt = 0; pending.Count > 0 && attempt < exercises.Count + 3; attempt++)
+        // Exercises whose check lost the worker (it ended or hung, e.g. memory filled by a later cell) get one more try
+        // in a worker that runs only up to their own cell: the state the exercise reached, before later cells broke it.
+        var retryStop = new Dictionary<string, (int Stop, string Why)>();
+        for (int attempt = 0; pending.Count > 0 && attempt < 2 * exercises.Count + 3; attempt++)
         {
+            string? only = pending.FirstOrDefault(retryStop.ContainsKey);
+            int? stopThisRun = only is null ? stopBefore : Math.Min(stopBefore ?? int.MaxValue, retryStop[only].Stop);
             var left = deadline - DateTime.UtcNow;
             if (cancellationToken.IsCancellationRequested) return Finish(exercises, results, "grading was interrupted", note);
             if (left <= TimeSpan.Zero) break;
@@ -38,7 +43,7 @@ internal static class GradeSession
             RemoteChannel channel;
             try
             {
-                (sandbox, channel) = WorkerSandbox.Start(notebookPath, content, options, stopBefore, Min(left, TimeSpan.FromSeconds(120)));
+                (sandbox, channel) = WorkerSandbox.Start(notebookPath, content, options, stopThisRun, Min(left, TimeSpan.FromSeconds(120)));
             }
             catch (SubmissionUnavailableException e)
             {
@@ -79,6 +84,12 @@ internal static class GradeSession
                     }
                 }
                 if (cancellationToken.IsCancellationRequested) return Finish(exercises, results, "grading was interrupted", note);
+                if ((runProblem is not null || timedOutCell is not null) && only is not null)
+                {
+                    results[only] = new ExerciseResult(only, false, retryStop[only].Why);
+                    pending.Remove(only);
+                    continue;
+                }
                 if (runProblem is not null || timedOutCell is not null)
                 {
                     int? blame = timedOutCell ?? lastCell;
@@ -97,7 +108,7 @@ internal static class GradeSession
 
                 // 2. The checks, here; the worker only evaluates the learner's code on the inputs they choose.
                 var submission = new RemoteSubmission(channel, options.CallTimeout, deadline);
-                foreach (string id in pending.ToList())
+                foreach (string id in only is null ? pending.ToList() : [only])
                 {
                     var cells = notebook.Cells.Where(c => c.Kind == NotebookCellKind.Code && c.ExerciseId == id && c.HasTag("exercise")).ToList();
                     bool found = cells.Count > 0 && (stopBefore is null || cells.Any(c => notebook.NumberOf(c) < stopBefore));
@@ -118,6 +129,15 @@ internal static class GradeSession
                     }
                     if (submission.BrokenBecause is { } broken && !result.Message.Contains(broken, StringComparison.Ordinal))
                         result = new ExerciseResult(id, false, $"{broken}{Exit(sandbox)}");
+                    int after = cells.Count == 0 ? 0 : cells.Max(notebook.NumberOf) + 1;
+                    if (submission.BrokenBecause is not null && only is null && cells.Count > 0 && after <= notebook.Cells.Count
+                        && (stopBefore is null || after < stopBefore))
+                    {
+                        retryStop[id] = (after, result.Message);
+                        break; // this exercise again in the state right after its cell, the rest in a fresh worker
+                    }
+                    if (only is not null && result.Passed)
+                        result = result with { Message = $"{result.Message} (graded in the state right after its cell: in the full run {retryStop[id].Why})" };
                     results[id] = result;
                     pending.Remove(id);
                     if (submission.BrokenBecause is not null) break; // the rest in a fresh worker

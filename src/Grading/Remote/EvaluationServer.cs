@@ -81,7 +81,7 @@ public sealed class EvaluationServer(RemoteChannel channel, Func<string, Type, o
     private JsonObject Call(JsonObject request)
     {
         var function = _handles[(long?)request["handle"] ?? 0];
-        var parameters = function.Method is { } m && function.GetType().GetMethod("Invoke") is { } invoke ? invoke.GetParameters() : [];
+        var parameters = function.GetType().GetMethod("Invoke")!.GetParameters();
         var encoded = request["args"] as JsonArray ?? [];
         if (encoded.Count != parameters.Length) throw new InvalidOperationException("wrong number of arguments");
         var state = new RemoteCodec.DecodeState(RequestLimits, this);

@@ -21,10 +21,11 @@ public sealed class LearnerException(string typeName, string message) : Exceptio
 public sealed class RemoteSubmission(RemoteChannel channel, TimeSpan callTimeout, DateTime deadline)
 {
     private long _nextId;
+    private string? _brokenBecause;
     private static readonly RemoteCodec.Limits ReplyLimits = new();
 
     /// <summary>Why the submission cannot answer any more, or null.</summary>
-    public string? BrokenBecause => channel.BrokenBecause;
+    public string? BrokenBecause => _brokenBecause ?? channel.BrokenBecause;
 
     /// <summary>The check being run, for messages about time-outs.</summary>
     public string? CurrentCheck { get; set; }
@@ -116,8 +117,8 @@ public sealed class RemoteSubmission(RemoteChannel channel, TimeSpan callTimeout
         catch (SubmissionUnavailableException e) when (e.Message.StartsWith("timed out", StringComparison.Ordinal))
         {
             string where = CurrentCheck is null ? "" : $" (check {CurrentCheck})";
-            throw new SubmissionUnavailableException(
-                $"{what} did not return within {timeout.TotalSeconds:0.#} s{where}: the per-call limit (--call-timeout) or the submission's time limit");
+            _brokenBecause ??= $"{what} did not return within {timeout.TotalSeconds:0.#} s{where}: the per-call limit (--call-timeout) or the submission's time limit";
+            throw new SubmissionUnavailableException(_brokenBecause);
         }
         if ((long?)reply["id"] != id) throw Violation("a reply to another request");
         if (reply["error"] is JsonObject error) throw Rebuild(error);
