@@ -25,15 +25,16 @@ public sealed class GradeWorkerCommand : ICommand
     public bool Hidden => true;
 
     public string Help => """
-        Usage: course grade-worker <notebook.ipynb> --channel SOCKET [--cell-timeout S] [--stop-before N] [--cache DIR] [--param NAME=VALUE ...]
+        Usage: course grade-worker <notebook.ipynb> --channel SOCKET [--base-directory DIR] [--cell-timeout S] [--stop-before N] [--cache DIR] [--param NAME=VALUE ...]
 
         Internal: started by 'course grade' in a sandbox. Connects to the Unix socket SOCKET, runs the notebook's code
         cells (those before cell N with --stop-before), then evaluates expressions and calls the learner's functions
-        on the grader's inputs until the grader closes the channel. Not meant to be run by hand.
+        on the grader's inputs until the grader closes the channel. Relative '#r' and '#load' paths resolve against DIR
+        (the folder the submission was handed in, default: the notebook's). Not meant to be run by hand.
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [new("channel", true), new("cell-timeout", true), new("stop-before", true), new("cache", true), new("param", true)];
+        [new("channel", true), new("base-directory", true), new("cell-timeout", true), new("stop-before", true), new("cache", true), new("param", true)];
 
     public async Task<int> RunAsync(ParsedArgs args, CliContext context)
     {
@@ -52,7 +53,10 @@ public sealed class GradeWorkerCommand : ICommand
         channel.Send(new JsonObject { ["event"] = "hello" });
 
         // 2. The learner's notebook, every cell even after failures (each exercise is graded on its own).
-        var notebook = NotebookDocument.Load(notebookPath);
+        // The copy runs in the private folder; its references resolve as they would where it was handed in.
+        string? baseDirectory = args.Value("base-directory");
+        var notebook = baseDirectory is null ? NotebookDocument.Load(notebookPath)
+            : NotebookDocument.Parse(File.ReadAllText(notebookPath), Path.Combine(Path.GetFullPath(baseDirectory), Path.GetFileName(notebookPath)));
         if (stopBefore is { } n)
             foreach (var cell in notebook.Cells.Where(c => notebook.NumberOf(c) >= n).ToList()) notebook.RemoveCell(cell);
         var runner = new NotebookRunner(notebook, new RunOptions

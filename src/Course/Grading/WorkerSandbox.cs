@@ -88,7 +88,7 @@ internal sealed class WorkerSandbox : IDisposable
         if (!options.Isolate && OperatingSystem.IsLinux() && Which("setsid") is { } setsid) command.AddRange([setsid, "--fork", "--wait"]);
         command.Add(fileName);
         command.AddRange(prefix);
-        command.AddRange(["grade-worker", copy, "--channel", socketPath,
+        command.AddRange(["grade-worker", copy, "--channel", socketPath, "--base-directory", Path.GetDirectoryName(Path.GetFullPath(notebook))!,
             "--cell-timeout", ((int)Math.Ceiling(options.CellTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);
         if (stopBefore is { } n) command.AddRange(["--stop-before", n.ToString(CultureInfo.InvariantCulture)]);
         if (options.CacheRoot is not null) command.AddRange(["--cache", Path.GetFullPath(options.CacheRoot)]);
