@@ -34,7 +34,7 @@ public sealed class GradeWorkerCommand : ICommand
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
-        [new("channel", true), new("base-directory", true), new("cell-timeout", true), new("stop-before", true), new("cache", true), new("param", true)];
+        [new("channel", true), new("grader-pid", true), new("base-directory", true), new("cell-timeout", true), new("stop-before", true), new("cache", true), new("param", true)];
 
     public async Task<int> RunAsync(ParsedArgs args, CliContext context)
     {
@@ -45,6 +45,13 @@ public sealed class GradeWorkerCommand : ICommand
         // Orphans of the learner's processes (a double fork, setsid -f) are re-parented to this process, not to init, so
         // the grader finds them among this process's descendants when it ends the run.
         Grading.ProcessTree.BecomeSubreaper();
+        // Outside bubblewrap (which dies with its parent) nothing else ends this process when the grader is killed.
+        if (args.Value("grader-pid") is { } graderPid && int.TryParse(graderPid, out int grader))
+            new Thread(() =>
+            {
+                while (Directory.Exists($"/proc/{grader}")) Thread.Sleep(1000);
+                Environment.Exit(ExitCodes.Interrupted);
+            }) { IsBackground = true, Name = "grader watchdog" }.Start();
 
         // 1. The channel, before any notebook code runs: the grader accepts one connection only.
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

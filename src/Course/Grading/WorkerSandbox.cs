@@ -91,6 +91,8 @@ internal sealed class WorkerSandbox : IDisposable
         command.AddRange(["grade-worker", copy, "--channel", socketPath, "--base-directory", Path.GetDirectoryName(Path.GetFullPath(notebook))!,
             "--cell-timeout", ((int)Math.Ceiling(options.CellTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);
         if (stopBefore is { } n) command.AddRange(["--stop-before", n.ToString(CultureInfo.InvariantCulture)]);
+        // In bubblewrap the grader's pid is not visible (and --die-with-parent does the job).
+        if (!options.Isolate) command.AddRange(["--grader-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
         if (options.CacheRoot is not null) command.AddRange(["--cache", Path.GetFullPath(options.CacheRoot)]);
         foreach (var (name, value) in options.Parameters) command.AddRange(["--param", $"{name}={value}"]);
 
