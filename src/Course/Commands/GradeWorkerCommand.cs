@@ -73,6 +73,7 @@ public sealed class GradeWorkerCommand : ICommand
             CellTimeout = args.Seconds("cell-timeout", 600),
             CacheRoot = args.Value("cache"),
             Progress = new ChannelProgress(channel),
+            Host = NotebookHost.Grader, // in-notebook check cells stay inert: the grader runs the checks
         });
         var summary = await runner.RunAsync(context.Interrupt).ConfigureAwait(false);
 

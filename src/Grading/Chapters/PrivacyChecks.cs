@@ -37,7 +37,9 @@ internal static class PrivacyChecks
             catch (ArgumentException) { }
             catch (Exception e)
             {
-                return CheckResult.Fail($"LaplaceMechanism with {what} threw {e.GetType().Name}; throw an ArgumentOutOfRangeException (an ArgumentException) instead.");
+                return CheckResult.Fail(e is NotImplementedException
+                    ? $"LaplaceMechanism is still blank: it threw NotImplementedException (\"{e.Message}\"); write your code in place of the throw."
+                    : $"LaplaceMechanism with {what} threw {e.GetType().Name}; throw an ArgumentOutOfRangeException (an ArgumentException) instead.");
             }
         }
 

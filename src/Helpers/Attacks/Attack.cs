@@ -79,6 +79,7 @@ public abstract class Attack
     /// </summary>
     protected Tensor InputGradient(Tensor x, Func<Tensor, Tensor> objective)
     {
+        Runtime.NumericsGuard.EnsureConvolutionGradients(Model);
         using var gradients = enable_grad();
         var input = x.detach().requires_grad_(true);
         var value = objective(Model.forward(input));

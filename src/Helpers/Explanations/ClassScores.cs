@@ -34,6 +34,7 @@ internal static class ClassScores
     /// <summary>∇ₓ Σᵢ z_{cᵢ}(xᵢ): per image, the gradient of its class's logit with respect to its own pixels.</summary>
     public static Tensor InputGradient(nn.Module<Tensor, Tensor> model, Tensor x, Tensor classes)
     {
+        Runtime.NumericsGuard.EnsureConvolutionGradients(model);
         using var gradients = enable_grad();
         var input = x.detach().requires_grad_(true);
         var score = Select(model.forward(input), classes).sum();

@@ -86,6 +86,7 @@ public sealed class GradSampleModule : IDisposable
         if (!is_grad_enabled())
             throw new InvalidOperationException("Per-example gradients cannot be computed inside no_grad(); call Compute outside it.");
 
+        Runtime.NumericsGuard.EnsureConvolutionGradients(Model);
         long n = inputs.shape[0];
         using var scope = NewDisposeScope();
         foreach (var layer in _layers) layer.Calls.Clear();

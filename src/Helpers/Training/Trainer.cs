@@ -54,6 +54,7 @@ public sealed class Trainer
         using var subset = recipe.TrainSubset is { } n && n < train.Count ? train.Subset(n, recipe.Seed) : null;
         var data = subset ?? train;
         model.to(device);
+        Runtime.NumericsGuard.EnsureConvolutionGradients(model);
         using var optimizer = CreateOptimizer(model, recipe);
         var loader = new DataLoader(data, recipe.BatchSize, device, shuffle: true, seed: recipe.Seed);
         return Run(model, recipe, objective.Name, optimizer, loader, loader.BatchCount, device, validation, batch =>

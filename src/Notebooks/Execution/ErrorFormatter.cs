@@ -73,7 +73,8 @@ internal static partial class ErrorFormatter
 
     private static bool IsCellFrameless(Exception e) => FirstCellLocation(e) is null;
 
-    private static string? FirstCellLocation(Exception exception)
+    /// <summary>The first frame of an exception in a cell, as "cell N, line L", or null.</summary>
+    internal static string? FirstCellLocation(Exception exception)
     {
         foreach (string line in (exception.StackTrace ?? "").Split('\n'))
         {

@@ -31,6 +31,9 @@ public sealed record EngineOptions
 
     /// <summary>Receives engine messages (NuGet restores); they are not cell outputs.</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>Who runs the notebook: the grading worker sets <see cref="NotebookHost.Grader"/> so check cells stay inert.</summary>
+    public NotebookHost Host { get; init; } = NotebookHost.Interactive;
 }
 
 /// <summary>
@@ -51,7 +54,7 @@ public sealed class NotebookEngine
 
     private readonly EngineOptions _options;
     private readonly NuGetRestorer _restorer;
-    private readonly NotebookGlobals _globals = new();
+    private readonly NotebookGlobals _globals;
     private readonly List<PackageRequest> _packages = [];
     private readonly List<string> _sources = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -60,11 +63,13 @@ public sealed class NotebookEngine
     private ScriptOptions? _scriptOptions;
     private ScriptState? _state;
     private string? _poisonedBecause;
+    private CellContext? _runningCell;
 
     /// <summary>Creates an engine; the first cell pays for Roslyn's start-up (about a second).</summary>
     public NotebookEngine(EngineOptions? options = null)
     {
         _options = options ?? new EngineOptions();
+        _globals = new NotebookGlobals { Engine = this };
         Formatters = _options.Formatters ?? FormatterRegistry.CreateDefault();
         _restorer = new NuGetRestorer(_options.CacheRoot ?? NuGetRestorer.DefaultCacheRoot(), NuGetRestorer.FindNativeTargets())
         {
@@ -78,6 +83,12 @@ public sealed class NotebookEngine
 
     /// <summary>Display state of this notebook (resources already embedded, such as plotly.js).</summary>
     public DisplaySession DisplaySession { get; } = new();
+
+    /// <summary>Who runs the notebook (<see cref="EngineOptions.Host"/>).</summary>
+    public NotebookHost Host => _options.Host;
+
+    /// <summary>The notebook's folder (<see cref="EngineOptions.BaseDirectory"/>): exercise hints and solutions are looked up from it.</summary>
+    public string BaseDirectory => _options.BaseDirectory;
 
     /// <summary>Number of cells run so far (the last execution count).</summary>
     public int ExecutionCount { get; private set; }
@@ -116,9 +127,7 @@ public sealed class NotebookEngine
         {
             if (_poisonedBecause is not null) throw new InvalidOperationException(_poisonedBecause);
             var state = await EnsureStateAsync().ConfigureAwait(false);
-            string code = $"({CSharpTypeName(typeof(T))})({expression}\n)";
-            var options = ScriptOptionsFor(0).AddReferences(typeof(T).Assembly).WithFilePath(ErrorFormatter.CellFilePath(_options.BaseDirectory, _options.NotebookName, 0));
-            var next = await state.ContinueWithAsync<T>(code, options, cancellationToken).ConfigureAwait(false);
+            var next = await ContinueWithExpressionAsync<T>(state, expression, cancellationToken).ConfigureAwait(false);
             _state = next;
             return next.ReturnValue;
         }
@@ -126,6 +135,30 @@ public sealed class NotebookEngine
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Evaluates a C# expression in the state the running cell started from (every cell before it), from code of that
+    /// running cell, e.g. an in-notebook exercise check. The running cell holds the engine's gate, so this neither takes
+    /// it (that would deadlock) nor stores the new state: the expression is a side branch of the script, and the running
+    /// cell's own continuation (already started from the same state) stays the engine's next state.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not called from the cell this engine is running (e.g. from a task that outlived its cell).</exception>
+    /// <exception cref="CompilationErrorException">The expression does not compile.</exception>
+    internal T EvaluateFromRunningCell<T>(string expression)
+    {
+        var caller = CellContext.Current;
+        if (caller is null || !ReferenceEquals(caller, Volatile.Read(ref _runningCell)) || caller.IsClosed)
+            throw new InvalidOperationException("This can only run inside a notebook cell while that cell is running (not from a background task).");
+        var state = _state ?? throw new InvalidOperationException("The engine has not started yet.");
+        return ContinueWithExpressionAsync<T>(state, expression, CancellationToken.None).GetAwaiter().GetResult().ReturnValue;
+    }
+
+    private Task<ScriptState<T>> ContinueWithExpressionAsync<T>(ScriptState state, string expression, CancellationToken cancellationToken)
+    {
+        string code = $"({CSharpTypeName(typeof(T))})({expression}\n)";
+        var options = ScriptOptionsFor(0).AddReferences(typeof(T).Assembly).WithFilePath(ErrorFormatter.CellFilePath(_options.BaseDirectory, _options.NotebookName, 0));
+        return state.ContinueWithAsync<T>(code, options, cancellationToken);
     }
 
     /// <summary>
@@ -170,6 +203,7 @@ public sealed class NotebookEngine
 
         int count = ++ExecutionCount;
         var context = new CellContext(sink, Formatters, DisplaySession, count);
+        Volatile.Write(ref _runningCell, context);
         var clock = Stopwatch.StartNew();
         var previousToken = Interruption.Token;
         Interruption.Token = cancellationToken;
@@ -220,6 +254,7 @@ public sealed class NotebookEngine
             result = new CellResult(CellStatus.Interrupted, count, start, clock.Elapsed, error);
         }
         context.Close();
+        Volatile.Write(ref _runningCell, null);
         Interruption.Token = previousToken;
         return result;
     }

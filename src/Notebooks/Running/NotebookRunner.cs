@@ -33,6 +33,9 @@ public sealed record RunOptions
 
     /// <summary>After an interruption request, how long a cell gets to stop by itself.</summary>
     public TimeSpan InterruptGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Who runs the notebook; the grading worker passes <see cref="NotebookHost.Grader"/> (check cells then stay inert).</summary>
+    public NotebookHost Host { get; init; } = NotebookHost.Interactive;
 }
 
 /// <summary>Progress callbacks of a run.</summary>
@@ -108,6 +111,7 @@ public sealed class NotebookRunner
             CacheRoot = _options.CacheRoot,
             Formatters = _options.Formatters,
             Log = _options.Log,
+            Host = _options.Host,
         });
     }
 

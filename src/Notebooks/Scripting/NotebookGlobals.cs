@@ -18,6 +18,20 @@ public class NotebookGlobals
 #pragma warning disable IDE1006 // lower-case name kept for compatibility with .NET Interactive notebooks
     public DisplayedValue display(object? value, params string[] mimeTypes) => Displayer.Show(value, mimeTypes);
 #pragma warning restore IDE1006
+
+    /// <summary>
+    /// An exercise of the course by id (the <c>course.exercise</c> metadata of its cell, e.g. <c>"01-fgsm/my-fgsm"</c>):
+    /// <c>Exercise("01-fgsm/my-fgsm").Check()</c> checks your answer, <c>.Hint()</c> shows the next hint, <c>.Solution()</c>
+    /// the reference solution.
+    /// </summary>
+    /// <param name="id">The exercise id, <c>chapter/name</c>.</param>
+    public ExerciseCell Exercise(string id) => new(this, (id ?? "").Trim());
+
+    /// <summary>The engine running the cells (null for globals made outside an engine).</summary>
+    internal NotebookEngine? Engine { get; init; }
+
+    /// <summary>How many hints of each exercise were shown, so <c>.Hint()</c> moves on to the next one.</summary>
+    internal Dictionary<string, int> HintsShown { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Extension methods imported into every notebook.</summary>
