@@ -34,7 +34,8 @@ public sealed class GradeCommand : ICommand
           --memory MB            memory limit of the submission's process (default 4096)
           --isolate              run each submission in bubblewrap (Linux): no network, read-only file system except
                                  its own temporary folder, its own process namespace; refuses to grade where
-                                 bubblewrap cannot work (says why)
+                                 bubblewrap cannot work (says why). No network: NuGet packages the notebooks use
+                                 must be in the course cache (run each chapter once with 'course run' first)
           --cache DIR            NuGet cache for '#r "nuget: ..."'
           --param NAME=VALUE     run the submission with this parameter (cell tagged 'parameters'; repeatable),
                                  as 'course run --param' does; in a folder, only notebooks declaring NAME get it

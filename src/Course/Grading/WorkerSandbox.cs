@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using ModelSecurity.Grading.Remote;
+using ModelSecurity.Notebooks.Execution;
 
 namespace ModelSecurity.Cli.Grading;
 
@@ -73,6 +74,7 @@ internal sealed class WorkerSandbox : IDisposable
         string marker = "COURSE_GRADE_RUN=" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
         var (fileName, prefix) = SelfCommand.Resolve(preferAppHost: true);
+        string? cliHome = null;
         var command = new List<string>();
         if (options.Isolate)
             command.AddRange([Which("bwrap")!, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc",
@@ -93,7 +95,17 @@ internal sealed class WorkerSandbox : IDisposable
         if (stopBefore is { } n) command.AddRange(["--stop-before", n.ToString(CultureInfo.InvariantCulture)]);
         // In bubblewrap the grader's pid is not visible (and --die-with-parent does the job).
         if (!options.Isolate) command.AddRange(["--grader-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
-        if (options.CacheRoot is not null) command.AddRange(["--cache", Path.GetFullPath(options.CacheRoot)]);
+        string? cache = options.CacheRoot is null ? null : Path.GetFullPath(options.CacheRoot);
+        if (options.Isolate)
+        {
+            // The engine writes its package cache (restore projects, markers); in the sandbox it gets a private copy, so
+            // one submission can neither fail on a read-only cache nor poison the cache the next submission uses.
+            string source = cache ?? NuGetRestorer.DefaultCacheRoot();
+            cache = Path.Combine(folder, "cache");
+            if (Directory.Exists(source)) CopyDirectory(source, cache);
+            cliHome = temp;
+        }
+        if (cache is not null) command.AddRange(["--cache", cache]);
         foreach (var (name, value) in options.Parameters) command.AddRange(["--param", $"{name}={value}"]);
 
         var start = new ProcessStartInfo(command[0])
@@ -106,6 +118,7 @@ internal sealed class WorkerSandbox : IDisposable
         };
         foreach (string a in command.Skip(1)) start.ArgumentList.Add(a);
         start.Environment["TMPDIR"] = temp;
+        if (cliHome is not null) start.Environment["DOTNET_CLI_HOME"] = cliHome; // dotnet's first-run files, when a restore runs
         start.Environment["COURSE_ROOT"] = CoursePaths.Root;
         // The GC throws OutOfMemoryException below the hard limit instead of the kernel refusing memory at random.
         start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + ((long)options.MemoryMegabytes * 3 / 4 << 20).ToString("X", CultureInfo.InvariantCulture);
@@ -176,6 +189,15 @@ internal sealed class WorkerSandbox : IDisposable
         catch (InvalidOperationException) { }
         _process.Dispose();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static void CopyDirectory(string source, string target)
+    {
+        foreach (string dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, dir)));
+        Directory.CreateDirectory(target);
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            if (Path.GetFileName(file) != ".lock") File.Copy(file, Path.Combine(target, Path.GetRelativePath(source, file)));
     }
 
     private static string? Which(string program) =>
