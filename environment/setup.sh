@@ -11,6 +11,7 @@ packages=(
   python3-zmq             # raw ZeroMQ messages to the kernel (signature tests)
   chromium                # headless browser for the export/Jupyter rendering tests (no browser download)
   jupyter-notebook        # Jupyter Notebook 6 for the untrusted-chapter browser test
+  bubblewrap              # `course grade --isolate` sandboxes each submission (no network, read-only repository)
 )
 # npm (with Node.js) installs KaTeX for `course export` (environment/package.json); Debian's package only when no npm
 # is installed yet (a Node.js from elsewhere brings its own npm, and Debian's would conflict with it).

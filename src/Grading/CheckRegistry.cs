@@ -47,6 +47,7 @@ public sealed class CheckRegistry
         _checks.TryGetValue(exerciseId, out var list) ? list : [];
 
     /// <summary>Runs every check of an exercise; a check that throws counts as failed.</summary>
+    /// <exception cref="Remote.SubmissionUnavailableException">The submission (in another process) stopped answering.</exception>
     public ExerciseResult Grade(string exerciseId, IExerciseContext context)
     {
         using var quiet = Runtime.Progress.Use(Runtime.Progress.Silent); // a check shows its verdict, not the progress of the library calls it makes
@@ -62,6 +63,12 @@ public sealed class CheckRegistry
             {
                 result = (CheckResult)check.Method.Invoke(null, [context])!;
             }
+            catch (TargetInvocationException e) when (e.InnerException is Remote.SubmissionUnavailableException unavailable)
+            {
+                // The submission's process cannot answer (a call timed out, it ended): the grader decides, not the check.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unavailable);
+                throw;
+            }
             catch (TargetInvocationException e) when (e.InnerException is ExerciseEvaluationException evaluation)
             {
                 result = CheckResult.Fail(evaluation.Message);
@@ -69,7 +76,8 @@ public sealed class CheckRegistry
             catch (TargetInvocationException e)
             {
                 var inner = e.InnerException ?? e;
-                result = CheckResult.Fail($"{check.Name}: your code threw {inner.GetType().Name}: {inner.Message}");
+                string type = inner is Remote.LearnerException learner ? learner.TypeName : inner.GetType().Name;
+                result = CheckResult.Fail($"{check.Name}: your code threw {type}: {inner.Message}");
             }
             if (!result.Passed)
             {

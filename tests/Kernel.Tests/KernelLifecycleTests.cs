@@ -52,6 +52,8 @@ public class KernelLifecycleTests
         Assert.Equal("kernel_info_reply", (string?)r["right_key"]);
         Assert.True((bool)r["replay_first"]!);
         Assert.False((bool)r["replay_second"]!);
+        Assert.False((bool)r["replay_upper"]!, "the replay with an upper-cased signature was answered");
+        Assert.False((bool)r["fresh_upper"]!, "a message with an upper-cased signature was answered");
         string log = r.Str("log");
         Assert.Contains("invalid signature", log);
         Assert.Contains("duplicate signature", log);

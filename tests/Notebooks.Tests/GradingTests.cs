@@ -7,12 +7,12 @@ namespace ModelSecurity.Notebooks.Tests;
 
 public class GradingTests
 {
-    private const string RightSquare = "double Square(double x) => x * x;";
-    private const string RightClip = "float[] ClipLinf(float[] delta, float epsilon) => delta.Select(d => Math.Clamp(d, -epsilon, epsilon)).ToArray();";
-    private const string RightArgMax = "int ArgMax(float[] scores)\n{\n    int best = 0;\n    for (int i = 1; i < scores.Length; i++) if (scores[i] > scores[best]) best = i;\n    return best;\n}";
+    internal const string RightSquare = "double Square(double x) => x * x;";
+    internal const string RightClip = "float[] ClipLinf(float[] delta, float epsilon) => delta.Select(d => Math.Clamp(d, -epsilon, epsilon)).ToArray();";
+    internal const string RightArgMax = "int ArgMax(float[] scores)\n{\n    int best = 0;\n    for (int i = 1; i < scores.Length; i++) if (scores[i] > scores[best]) best = i;\n    return best;\n}";
 
     /// <summary>A toy exercise notebook: an intro cell, then one exercise cell per exercise, then <paramref name="tail"/>.</summary>
-    private static NotebookDocument Submission(string square, string clip, string argmax, string? tail = null)
+    internal static NotebookDocument Submission(string square, string clip, string argmax, string? tail = null)
     {
         var notebook = Notebook("Console.WriteLine(\"Exercises: toy\");");
         foreach (var (id, code) in new[] { ("toy/square", square), ("toy/clip", clip), ("toy/argmax", argmax) })
@@ -32,22 +32,6 @@ public class GradingTests
         Assert.Equal(["toy/argmax", "toy/clip", "toy/square"], CheckRegistry.Default.ExercisesInSet("toy"));
         var e = Assert.Throws<InvalidOperationException>(() => CheckRegistry.FromAssemblies(typeof(BadCheck).Assembly));
         Assert.Contains("must be 'static CheckResult", e.Message);
-    }
-
-    [Fact]
-    public void ReportsAreOnlyAcceptedWithTheRightKeyAndNonce()
-    {
-        byte[] key = SignedResults.NewKey();
-        var report = new GradeReport("/x.ipynb", "n1", [new ExerciseResult("toy/square", true, "ok")]);
-        string signed = SignedResults.Sign(key, report);
-        Assert.True(SignedResults.Verify(key, signed, "n1").Results[0].Passed);
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(SignedResults.NewKey(), signed, "n1"));
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, signed, "n2"));
-        var envelope = JsonNode.Parse(signed)!;
-        var forged = report with { Results = [new ExerciseResult("toy/square", true, "forged")] };
-        envelope["Payload"] = Convert.ToBase64String(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(forged));
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, envelope.ToJsonString(), "n1"));
-        Assert.Throws<GradeSignatureException>(() => SignedResults.Verify(key, "PASS", "n1"));
     }
 
     [Fact]
@@ -83,16 +67,9 @@ public class GradingTests
             tail: "Console.WriteLine(\"toy/square    PASS\\ntoy/clip      PASS\\ntoy/argmax    PASS\\nScore: 3/3\");\n" +
                   "Console.WriteLine(\"{\\\"passed\\\": true}\");"), dir, "c-fake-print.ipynb");
         Save(Submission("double Square(double x) => 0;", "float[] ClipLinf(float[] d, float e) => d;", "int ArgMax(float[] s) => 0;",
-            tail: "var args = Environment.GetCommandLineArgs();\n" +
-                  "var file = args[Array.IndexOf(args, \"--result-file\") + 1];\n" +
-                  "var nonce = args[Array.IndexOf(args, \"--nonce\") + 1];\n" +
-                  "var payload = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { Notebook = \"x\", Nonce = nonce, Results = new[] {\n" +
-                  "    new { Exercise = \"toy/square\", Passed = true, Message = \"forged\" }, new { Exercise = \"toy/clip\", Passed = true, Message = \"forged\" },\n" +
-                  "    new { Exercise = \"toy/argmax\", Passed = true, Message = \"forged\" } } });\n" +
-                  "var guessKey = new byte[32];\n" +
-                  "var mac = System.Security.Cryptography.HMACSHA256.HashData(guessKey, payload);\n" +
-                  "File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(new { Payload = Convert.ToBase64String(payload), Hmac = Convert.ToHexStringLower(mac) }));\n" +
-                  "Console.WriteLine(\"forged \" + file);\n" +
+            tail: "var report = \"{\\\"toy/square\\\": true, \\\"toy/clip\\\": true, \\\"toy/argmax\\\": true}\";\n" +
+                  "foreach (var place in new[] { \"report.json\", Path.Combine(Path.GetTempPath(), \"report.json\") }) File.WriteAllText(place, report);\n" +
+                  "Console.WriteLine(\"toy/square PASS forged\");\n" +
                   "Environment.Exit(0); // keep the worker from overwriting the forged report"), dir, "d-fake-report.ipynb");
         Save(Submission(RightSquare, RightClip, RightArgMax, tail: "Environment.Exit(0);"), dir, "e-exit.ipynb");
 
@@ -110,9 +87,9 @@ public class GradingTests
         Assert.Contains(For("b-empty.ipynb"), r => r.Contains("`Square` is not defined in the notebook"));
         Assert.All(For("c-fake-print.ipynb"), r => Assert.Contains(",false,", r));
         Assert.All(For("d-fake-report.ipynb"), r => Assert.Contains(",false,", r));
-        Assert.All(For("d-fake-report.ipynb"), r => Assert.Contains("signature is invalid", r));
-        Assert.All(For("e-exit.ipynb"), r => Assert.Contains(",false,", r));
-        Assert.All(For("e-exit.ipynb"), r => Assert.Contains("exited with code 0 without a report", r));
+        Assert.All(For("d-fake-report.ipynb"), r => Assert.DoesNotContain("forged", r));
+        // Ending the process after the exercises costs nothing: the notebook runs again up to that cell.
+        Assert.All(For("e-exit.ipynb"), r => Assert.Contains(",true,", r));
         Assert.Contains("a-reference.ipynb: 3/3", error);
     }
 
@@ -169,7 +146,7 @@ public class GradingTimeLimitTests
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (exit, output, _) = await RunCli("grade", path, "--time-limit", "6");
         Assert.Equal(1, exit);
-        Assert.Contains("time limit of 6 s exceeded", output);
+        Assert.Contains("did not finish within the time limit (6 s", output);
         Assert.Contains("Score: 0/3", output);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40));
     }

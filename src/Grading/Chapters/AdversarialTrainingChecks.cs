@@ -26,13 +26,13 @@ internal static class AdversarialTrainingChecks
         var (images, labels) = FirstTestImages(64);
         foreach (var (attackName, makeAttack) in new (string, Func<nn.Module<Tensor, Tensor>, Attack>)[]
                  {
-                     ("PGD-5 without random start, ε = 0.1", m => new Pgd(m, 0.1, steps: 5, randomStart: false)),
-                     ("FGSM, ε = 0.05", m => new Fgsm(m, 0.05)),
+                     ("PGD-5 without random start, ε = 0.1", m => Remote.RemoteRecipes.Pgd(m, 0.1, steps: 5, randomStart: false)),
+                     ("FGSM, ε = 0.05", m => Remote.RemoteRecipes.Fgsm(m, 0.05)),
                  })
         {
             using var student = FreshModel();
             using var reference = FreshModel();
-            using var studentOptimizer = optim.SGD(student.parameters(), 0.5);
+            using var studentOptimizer = Remote.RemoteRecipes.Sgd(student, 0.5);
             using var referenceOptimizer = optim.SGD(reference.parameters(), 0.5);
             var before = Parameters(student);
             // Stale gradients from an earlier batch, as a training loop leaves them: a step must not add to them.

@@ -61,7 +61,7 @@ internal static class CertificationChecks
             var classTensor = tensor(new[] { label });
             var baseline = i == 1 ? full(x.shape, 0.5f) : zeros_like(x);
             int steps = i == 2 ? 7 : 20;
-            Tensor Score(Tensor batch) => model.forward(batch).select(1, label);
+            var Score = Remote.RemoteRecipes.ClassLogit(model, label);
             string call = $"IntegratedGradientsRiemann(logit of class {label}, test image {i}, {(i == 1 ? "grey" : "black")} baseline, steps: {steps})";
             var got = ig(Score, x.clone(), baseline.clone(), steps);
             var expected = new IntegratedGradients(steps, RiemannRule.Right).Attribute(model, x, classTensor, baseline);

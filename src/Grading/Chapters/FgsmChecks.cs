@@ -50,15 +50,27 @@ internal static class FgsmChecks
         Func<Tensor, Tensor, double, Tensor> reference, bool targeted)
     {
         using var scope = NewDisposeScope();
-        var (images, labels) = FirstTestImages(64);
-        // Targets: the class after the true one, so no target is the true label.
-        var wanted = targeted ? (labels + 1) % 10 : labels;
+        var (first, firstLabels) = FirstTestImages(64);
         string what = targeted ? "targets" : "labels";
-        foreach (double eps in new[] { 0.1, 0.03 })
+        // Fixed cases (readable messages), then one the submission cannot predict: random test images, a random ε and,
+        // for the targeted attack, random targets.
+        var random = FreshInputs.NewRandom();
+        var picked = tensor(Enumerable.Range(0, 32).Select(_ => (long)random.Next((int)Test.Images.shape[0])).ToArray());
+        var (randomImages, randomLabels) = (Test.Images.index_select(0, picked).clone(), Test.Labels.index_select(0, picked).clone());
+        var randomTargets = (randomLabels + tensor(Enumerable.Range(0, 32).Select(_ => (long)random.Next(1, 10)).ToArray())) % 10;
+        double randomEps = Math.Round(0.01 + random.NextDouble() * 0.19, 4);
+        var cases = new (Tensor Images, Tensor Wanted, double Eps, string Which)[]
+        {
+            // Targets: the class after the true one, so no target is the true label.
+            (first, targeted ? (firstLabels + 1) % 10 : firstLabels, 0.1, "first 64 test images"),
+            (first, targeted ? (firstLabels + 1) % 10 : firstLabels, 0.03, "first 64 test images"),
+            (randomImages, targeted ? randomTargets : randomLabels, randomEps, "32 random test images"),
+        };
+        foreach (var (images, wanted, eps, which) in cases)
         {
             var imagesCopy = images.clone();
             var wantedCopy = wanted.clone();
-            string call = $"{name}(baseline, first 64 test images, {what}, {F(eps)})";
+            string call = $"{name}(baseline, {which}, {what}, {F(eps)})";
             var got = student(imagesCopy, wantedCopy, eps);
             if (ShapeProblem(call, got, images) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
             if (!Same(imagesCopy, images))
@@ -100,7 +112,7 @@ internal static class FgsmChecks
             return CheckResult.Fail($"{call}: {mismatched} of {total} pixels differ from the library's {(targeted ? "targeted " : "")}FGSM " +
                                     $"(largest difference {F((got - expected).abs().max().item<float>())}, {P(agreement)} agree); {hint}.");
         }
-        return CheckResult.Pass($"{name} matches the library's {(targeted ? "targeted " : "")}FGSM on 64 test images at ε = 0.1 and 0.03");
+        return CheckResult.Pass($"{name} matches the library's {(targeted ? "targeted " : "")}FGSM on 64 test images at ε = 0.1 and 0.03 and on 32 random test images at a random ε");
     }
 
     /// <summary>Pixels that moved by neither 0 nor ε although they were not clamped at 0 or 1.</summary>

@@ -30,7 +30,7 @@ internal static class PrivacyChecks
         {
             try
             {
-                double value = mechanism(10, sensitivity, epsilon, new Random(1));
+                double value = mechanism(10, sensitivity, epsilon, Remote.RemoteRecipes.Random(1));
                 return CheckResult.Fail($"LaplaceMechanism(10, sensitivity {F(sensitivity)}, ε {F(epsilon)}, …) returned {F(value)}; with {what} "
                     + "there is no privacy guarantee to give. Throw an ArgumentOutOfRangeException that says what was wrong.");
             }
@@ -44,9 +44,9 @@ internal static class PrivacyChecks
         }
 
         double[] first = Enumerable.Range(0, 5).Select(_ => 0.0).ToArray();
-        var random = new Random(5);
+        var random = Remote.RemoteRecipes.Random(5);
         for (int i = 0; i < first.Length; i++) first[i] = mechanism(0, 1, 1, random);
-        random = new Random(5);
+        random = Remote.RemoteRecipes.Random(5);
         for (int i = 0; i < first.Length; i++)
             if (mechanism(0, 1, 1, random) != first[i])
                 return CheckResult.Fail("Two runs with Random(5) gave different noise: draw the noise from the Random you are given (random.NextDouble()), "
@@ -57,7 +57,7 @@ internal static class PrivacyChecks
         foreach (var (trueValue, sensitivity, epsilon) in new[] { (42.0, 1.0, 0.5), (-3.0, 3.0, 2.0) })
         {
             double scale = sensitivity / epsilon;
-            var rng = new Random(2026);
+            var rng = Remote.RemoteRecipes.Random(2026);
             double[] noise = Enumerable.Range(0, Draws).Select(_ => mechanism(trueValue, sensitivity, epsilon, rng) - trueValue).ToArray();
             if (noise.Any(n => !double.IsFinite(n)))
                 return CheckResult.Fail("Some results are infinite or NaN: with u uniform in (0, 1), log(u) is −∞ at u = 0; avoid u = 0 "

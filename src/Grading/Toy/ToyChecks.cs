@@ -13,20 +13,22 @@ internal static class ToyChecks
     private static CheckResult Square(IExerciseContext ctx)
     {
         var square = ctx.Evaluate<Func<double, double>>("Square");
-        foreach (double x in new[] { 3.0, -2.5, 0.0, 1e3, 0.1 })
+        var random = FreshInputs.NewRandom();
+        // The fixed cases give readable messages; the random ones cannot be known in advance (no answering by table).
+        foreach (double x in new[] { 3.0, -2.5, 0.0, 1e3, 0.1 }.Concat(Enumerable.Range(0, 20).Select(_ => Math.Round((random.NextDouble() - 0.5) * 200, 3))))
         {
             double got = square(x), expected = x * x;
             if (Math.Abs(got - expected) > 1e-9 * Math.Max(1, Math.Abs(expected)))
                 return CheckResult.Fail($"Square({F(x)}) returned {F(got)}, expected {F(expected)}.");
         }
-        return CheckResult.Pass("Square is right on 5 inputs, negative ones included");
+        return CheckResult.Pass("Square is right on 25 inputs (20 of them random), negative ones included");
     }
 
     [ExerciseCheck("toy", "clip")]
     private static CheckResult Clip(IExerciseContext ctx)
     {
         var clip = ctx.Evaluate<Func<float[], float, float[]>>("ClipLinf");
-        var random = new Random(1234);
+        var random = FreshInputs.NewRandom();
         for (int trial = 0; trial < 20; trial++)
         {
             float epsilon = trial == 0 ? 0f : (float)random.NextDouble() * 0.5f;
@@ -55,14 +57,21 @@ internal static class ToyChecks
         var cases = new (float[] Scores, int Expected)[]
         {
             ([0.1f, 0.7f, 0.2f], 1), ([5f], 0), ([-3f, -1f, -2f], 1), ([1f, 3f, 3f], 1), ([2f, 1f, 0f, -1f], 0),
-        };
+        }.ToList();
+        var random = FreshInputs.NewRandom();
+        for (int trial = 0; trial < 20; trial++)
+        {
+            // Few distinct values, so that ties (the first index wins) are common.
+            var scores = Enumerable.Range(0, random.Next(1, 12)).Select(_ => (float)random.Next(-4, 5)).ToArray();
+            cases.Add((scores, Array.IndexOf(scores, scores.Max())));
+        }
         foreach (var (scores, expected) in cases)
         {
             int got = argmax(scores);
             if (got != expected)
                 return CheckResult.Fail($"ArgMax([{string.Join(", ", scores.Select(s => F(s)))}]) returned {got}, expected {expected} (first index of the largest value).");
         }
-        return CheckResult.Pass("ArgMax is right on 5 cases, ties and negatives included");
+        return CheckResult.Pass("ArgMax is right on 25 cases (20 of them random), ties and negatives included");
     }
 
     private static string F(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

@@ -13,7 +13,7 @@ public sealed class KernelSockets : IDisposable
     private readonly WireCodec _codec;
     private readonly Action<KernelChannel, JupyterMessage> _received;
     private readonly Action<string> _log;
-    private readonly SignatureHistory _history = new();
+    private readonly MessageGate _gate;
     private readonly RouterSocket _shell = new();
     private readonly RouterSocket _control = new();
     private readonly RouterSocket _stdin = new();
@@ -30,6 +30,7 @@ public sealed class KernelSockets : IDisposable
     public KernelSockets(ConnectionInfo connection, Action<KernelChannel, JupyterMessage> received, Action<string> log)
     {
         _codec = new WireCodec(new MessageSigner(connection.Key));
+        _gate = new MessageGate(_codec);
         _received = received;
         _log = log;
         foreach (var socket in new NetMQSocket[] { _shell, _control, _stdin, _iopub })
@@ -63,21 +64,11 @@ public sealed class KernelSockets : IDisposable
         var frames = new List<byte[]>();
         while (socket.TryReceiveMultipartBytes(TimeSpan.Zero, ref frames!))
         {
-            JupyterMessage message;
-            try
+            var (admitted, dropped) = _gate.Admit(frames);
+            if (admitted is not { } message)
             {
-                message = _codec.Decode(frames);
-            }
-            catch (InvalidMessageException e)
-            {
-                _log(e.SignatureProblem
-                    ? $"dropped a message on {channel}: invalid signature (signed with another key?)"
-                    : $"dropped a message on {channel}: {e.Message}");
-                continue;
-            }
-            if (_codec.Signer.Enabled && !_history.TryAdd(WireCodec.SignatureOf(frames) ?? ""))
-            {
-                _log($"dropped a message on {channel}: duplicate signature (replayed message {message.MsgType})");
+                _log($"dropped a message on {channel}: {dropped}");
+                frames = new List<byte[]>();
                 continue;
             }
             try

@@ -26,12 +26,16 @@ public sealed class MessageSigner
         return Convert.ToHexStringLower(hmac.GetHashAndReset());
     }
 
-    /// <summary>True when <paramref name="signature"/> is the frames' signature (compared in constant time); always true without a key.</summary>
+    /// <summary>
+    /// True when <paramref name="signature"/> is the frames' signature exactly as <see cref="Sign"/> writes it, lower-case
+    /// hex (compared in constant time; jupyter_client compares the same way); always true without a key. Accepting other
+    /// spellings would let one signed message pass under several signatures, past the replay history.
+    /// </summary>
     public bool Verify(string signature, IReadOnlyList<byte[]> parts)
     {
         if (!Enabled) return true;
         byte[] expected = Encoding.ASCII.GetBytes(Sign(parts));
-        byte[] actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
+        byte[] actual = Encoding.ASCII.GetBytes(signature);
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 }

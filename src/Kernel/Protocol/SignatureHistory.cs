@@ -13,6 +13,8 @@ public sealed class SignatureHistory(int capacity = 1 << 16)
     public bool TryAdd(string signature)
     {
         if (signature.Length == 0) return true; // unsigned messages (empty key) cannot be told apart
+        // One canonical form (lower-case hex, as signed): a re-cased copy of a seen signature is a replay too.
+        signature = signature.ToLowerInvariant();
         if (!_seen.Add(signature)) return false;
         _order.Enqueue(signature);
         while (_order.Count > capacity) _seen.Remove(_order.Dequeue());

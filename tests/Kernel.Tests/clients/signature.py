@@ -38,6 +38,17 @@ try:
     socket.send_multipart(serialized)
     r["replay_first"] = bool(first)
     r["replay_second"] = bool(socket.poll(1500))
+    # The same frames with the signature upper-cased (the check once lower-cased it, the history compared the raw text).
+    upper = list(serialized)
+    at = upper.index(b"<IDS|MSG>") + 1
+    upper[at] = upper[at].upper()
+    socket.send_multipart(upper)
+    r["replay_upper"] = bool(socket.poll(1500))
+    # A new message whose signature is sent upper-cased: not the signature (one canonical form, lower-case hex).
+    fresh = good.serialize(good.msg("kernel_info_request", {}))
+    fresh[at] = fresh[at].upper()
+    socket.send_multipart(fresh)
+    r["fresh_upper"] = bool(socket.poll(1500))
     socket.close(0)
     r["key_length"] = len(info["key"])
     emit_later = r
