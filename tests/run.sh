@@ -10,8 +10,15 @@ bash environment/setup.sh || echo "warning: environment/setup.sh failed; tests t
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-dotnet test Course.sln -c Release --nologo "$@" 2>&1 | tee "$log"
+started=$SECONDS
+# -m:3: the three test assemblies run side by side from the start (dotnet test runs a solution's test projects as
+# parallel MSBuild nodes, by default one per core, which on two cores would start the longest, Notebooks.Tests, only
+# after another finished); inside each, xunit.runner.json allows two test classes at a time. The notebook tests run
+# every chapter once through the engine and grade each chapter's solution and shipped stubs; the kernel tests run two
+# chapters through Jupyter.
+dotnet test Course.sln -c Release --nologo -m:3 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+echo "tests/run.sh: build and tests took $((SECONDS - started)) s" >&2
 
 # One summary line per test assembly: "Passed!  - Failed: 0, Passed: 7, Skipped: 0, Total: 7, ..."
 count() { grep -Eo "$1: +[0-9]+" "$log" | awk '{ n += $2 } END { print n + 0 }'; }
