@@ -29,7 +29,8 @@ namespace ModelSecurity.Kernel.Tests;
 /// </summary>
 public class ChapterNotebookTests(ITestOutputHelper log)
 {
-    private const int CellTimeoutSeconds = 180;
+    // Limits that only stop a hang: no speed test, and a busy machine may be several times slower.
+    private const int CellTimeoutSeconds = 900;
 
     private static readonly string[] KernelChapters = ["00-setup-and-threat-models.ipynb", "04-trades.ipynb"];
 
@@ -53,7 +54,7 @@ public class ChapterNotebookTests(ITestOutputHelper log)
         notebook.Save(path);
 
         var watch = Stopwatch.StartNew();
-        var r = await PythonClient.RunAsync(TimeSpan.FromMinutes(5), "nbclient_chapter.py", path, NotebooksFolder, CellTimeoutSeconds.ToString());
+        var r = await PythonClient.RunAsync(TimeSpan.FromMinutes(30), "nbclient_chapter.py", path, NotebooksFolder, CellTimeoutSeconds.ToString());
         log.WriteLine($"{chapter}: {watch.Elapsed.TotalSeconds:F1} s in all, {(double)r["seconds"]!:F1} s executing cells");
 
         var ran = ((JsonArray)r["cells"]!).Select(c => (JsonObject)c!).ToList();
