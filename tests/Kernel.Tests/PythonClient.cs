@@ -36,6 +36,7 @@ internal static class PythonClient
         start.Environment["JUPYTER_PATH"] = jupyterData;
         start.Environment["JUPYTER_DATA_DIR"] = Path.Combine(runtime, "data"); // no user kernelspec can shadow the test's
         start.Environment["JUPYTER_RUNTIME_DIR"] = runtime;
+        start.Environment["JUPYTER_CONFIG_DIR"] = Path.Combine(runtime, "config"); // nor the user's Jupyter configuration
         start.Environment["JUPYTER_PLATFORM_DIRS"] = "1";
         start.Environment["PYTHONPATH"] = Path.Combine(AppContext.BaseDirectory, "clients");
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";

@@ -139,7 +139,7 @@ public class GradingTimeLimitTests
     [Fact]
     public async Task SubmissionThatRunsTooLongFails()
     {
-        var notebook = Notebook("System.Threading.Thread.Sleep(60_000);", "double Square(double x) => x * x;");
+        var notebook = Notebook("System.Threading.Thread.Sleep(600_000);", "double Square(double x) => x * x;");
         notebook.Cells[2].AddTag("exercise");
         notebook.Cells[2].Metadata["course"] = new JsonObject { ["exercise"] = "toy/square" };
         string path = Save(notebook, NewDirectory());
@@ -148,7 +148,7 @@ public class GradingTimeLimitTests
         Assert.Equal(1, exit);
         Assert.Contains("did not finish within the time limit (6 s", output);
         Assert.Contains("Score: 0/3", output);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(300), "grading waited for the sleeping submission"); // wide: a busy machine is slow, the sleep is 600 s
     }
 }
 
