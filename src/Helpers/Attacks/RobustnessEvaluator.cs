@@ -145,6 +145,7 @@ public static class RobustnessEvaluator
             clock.Restart();
             double maxL2 = 0, maxLInf = 0;
             offset = 0;
+            using var inner = Runtime.Progress.Start(attack.Name, data.Count, "image");
             foreach (var batch in new DataLoader(data, batchSize, device))
             {
                 Runtime.Interruption.ThrowIfRequested();
@@ -177,6 +178,9 @@ public static class RobustnessEvaluator
                     }
                     offset += n;
                 }
+                // Robust so far among the points seen: correct and not broken at this or a smaller ε.
+                int robustSoFar = Enumerable.Range(0, offset).Count(i => correct[i] && !broken[i]);
+                inner.Metric("robust acc", (double)robustSoFar / offset, "P1").Report(offset);
             }
             var flipped = Enumerable.Range(0, data.Count).Where(i => broken[i]).ToArray();
             foreach (int i in flipped)
