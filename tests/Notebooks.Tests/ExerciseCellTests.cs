@@ -46,7 +46,7 @@ public class ExerciseCellTests
 
         string right = Text(cells[6].Outputs);
         Assert.StartsWith("✔ toy/square: correct", right);
-        Assert.Contains("Square is right on 5 inputs", right);
+        Assert.Contains("Square is right on 25 inputs (20 of them random)", right);
         Assert.Contains("✔", Html(cells[6].Outputs[0]));
 
         Assert.Contains("the exercises of toy are", Text(cells[7].Outputs));

@@ -55,7 +55,8 @@ public static class CourseCli
             return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
-                                       or InvalidOperationException or ModelSecurity.Models.CheckpointMismatchException)
+                                       or InvalidOperationException or ModelSecurity.Models.CheckpointMismatchException
+                                       or ModelSecurity.Notebooks.Format.NotebookFormatException)
         {
             // Bad input files and arguments: the helpers' messages name the file and say what to do.
             context.Error.WriteLine($"course {command.Name}: error: {e.Message}");

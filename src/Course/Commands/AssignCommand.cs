@@ -61,16 +61,7 @@ public sealed partial class AssignCommand : ICommand
         var handouts = new List<(string Name, NotebookDocument Notebook)>();
         foreach (string file in files)
         {
-            NotebookDocument notebook;
-            try
-            {
-                notebook = NotebookDocument.Load(file);
-            }
-            catch (NotebookFormatException e)
-            {
-                context.Error.WriteLine($"course assign: {file}: {e.Message}");
-                return Task.FromResult(ExitCodes.Usage);
-            }
+            var notebook = NotebookDocument.Load(file);
             if (LeakedSolution(notebook, Path.Combine(solutions, Path.GetFileName(file))) is { } leak)
             {
                 context.Error.WriteLine($"course assign: {Path.GetFileName(file)}: the exercise cell of {leak} is the reference solution; " +

@@ -33,16 +33,7 @@ public sealed class ExportCommand : ICommand
     {
         string file = args.SinglePositional("notebook");
         if (!File.Exists(file)) throw new UsageException($"'{file}' does not exist");
-        NotebookDocument notebook;
-        try
-        {
-            notebook = NotebookDocument.Load(file);
-        }
-        catch (NotebookFormatException e)
-        {
-            context.Error.WriteLine($"error: {e.Message}");
-            return Task.FromResult(ExitCodes.Usage);
-        }
+        var notebook = NotebookDocument.Load(file);
         string output = args.Value("output") ?? Path.ChangeExtension(file, ".html");
         string html;
         try

@@ -42,16 +42,7 @@ public sealed class MigrateOutputsCommand : ICommand
         }
         foreach (string file in files)
         {
-            NotebookDocument notebook;
-            try
-            {
-                notebook = NotebookDocument.Load(file);
-            }
-            catch (NotebookFormatException e)
-            {
-                context.Error.WriteLine($"error: {e.Message}");
-                return Task.FromResult(ExitCodes.Usage);
-            }
+            var notebook = NotebookDocument.Load(file);
             string before = File.ReadAllText(file);
             var report = OutputMigration.Migrate(notebook);
             notebook.Metadata["language_info"] = CSharpLanguageInfo.Create();

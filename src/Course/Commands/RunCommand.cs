@@ -66,16 +66,7 @@ public sealed class RunCommand : ICommand
         var plans = new List<(string File, NotebookDocument Notebook, List<KeyValuePair<string, string>> Parameters)>();
         foreach (string file in files)
         {
-            NotebookDocument notebook;
-            try
-            {
-                notebook = NotebookDocument.Load(file);
-            }
-            catch (NotebookFormatException e)
-            {
-                context.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Usage;
-            }
+            var notebook = NotebookDocument.Load(file);
             // In a folder, --param applies to the notebooks that declare the name.
             var parameters = NotebookParameters.SelectFor(notebook, file, cliParameters, fileParameters, isFolder);
             try

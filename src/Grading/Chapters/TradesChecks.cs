@@ -16,10 +16,34 @@ internal static class TradesChecks
 {
     private const string Set = "04-trades";
 
+    /// <summary>
+    /// Runs the learner's <c>TradesLoss</c> where it is defined and returns its value and its gradients with respect to
+    /// both logit tensors: <c>[loss]</c> when the loss carries no gradient (or is not a scalar), else
+    /// <c>[loss, d/dclean, d/dadversarial]</c> with an empty tensor for a gradient that autograd found unused. Computed
+    /// next to the learner's code because an autograd graph cannot travel between the grader and a submission: only the
+    /// numbers come back.
+    /// </summary>
+    private const string LossAndGradients = """
+        (System.Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, double, TorchSharp.torch.Tensor[]>)((clean, adversarial, labels, beta) =>
+        {
+            using var gradients = TorchSharp.torch.enable_grad();
+            var c = clean.detach().clone().requires_grad_(true);
+            var a = adversarial.detach().clone().requires_grad_(true);
+            var loss = TradesLoss(c, a, labels, beta);
+            if (loss is null || loss.IsInvalid) return System.Array.Empty<TorchSharp.torch.Tensor>();
+            if (loss.numel() != 1 || !loss.requires_grad) return new[] { loss.detach() };
+            var g = TorchSharp.torch.autograd.grad(new[] { loss.reshape(System.Array.Empty<long>()) }, new[] { c, a }, allow_unused: true);
+            TorchSharp.torch.Tensor Found(TorchSharp.torch.Tensor? t) => t is null || t.IsInvalid ? TorchSharp.torch.empty(0) : t.detach();
+            return new[] { loss.detach(), Found(g[0]), Found(g[1]) };
+        })
+        """;
+
     [ExerciseCheck(Set, "trades-loss")]
     private static CheckResult TradesLoss(IExerciseContext ctx)
     {
-        var loss = ctx.Evaluate<Func<Tensor, Tensor, Tensor, double, Tensor>>("TradesLoss");
+        // Fails with the learner's own words first when TradesLoss is missing or has another signature.
+        ctx.Evaluate<Func<Tensor, Tensor, Tensor, double, Tensor>>("TradesLoss");
+        var lossAndGradients = ctx.Evaluate<Func<Tensor, Tensor, Tensor, double, Tensor[]>>(LossAndGradients);
         using var scope = NewDisposeScope();
         var generator = new Generator(11);
         var clean = randn(new long[] { 16, 10 }, generator: generator) * 3;
@@ -27,13 +51,13 @@ internal static class TradesChecks
         var labels = randint(0, 10, new long[] { 16 }, generator: generator);
         foreach (double beta in new[] { 6.0, 1.0, 0.0 })
         {
-            var (c, a) = (clean.clone().requires_grad_(true), adversarial.clone().requires_grad_(true));
             string call = $"TradesLoss(16 clean logit rows, 16 adversarial logit rows, labels, β = {F(beta)})";
-            var got = loss(c, a, labels.clone(), beta);
-            if (got is null || got.IsInvalid) return CheckResult.Fail($"{call} returned no tensor; return the loss as a scalar tensor.");
+            var result = lossAndGradients(clean.clone(), adversarial.clone(), labels.clone(), beta);
+            if (result is null || result.Length == 0) return CheckResult.Fail($"{call} returned no tensor; return the loss as a scalar tensor.");
+            var got = result[0];
             if (got.numel() != 1)
                 return CheckResult.Fail($"{call} returned a tensor shaped ({string.Join(", ", got.shape)}); return one number (a scalar): average over the batch.");
-            if (!got.requires_grad)
+            if (result.Length < 3)
                 return CheckResult.Fail($"{call} returned a loss without gradients: build it from the logits with tensor operations (no .item(), no detach()), so that training can backpropagate through it.");
             double value = got.item<float>();
             var (naturalPart, klPart) = Terms(clean, adversarial, labels);
@@ -42,14 +66,16 @@ internal static class TradesChecks
                 return CheckResult.Fail($"{call} = {F(value)}; expected {F(expected)} (cross-entropy {F(naturalPart)} + β × KL {F(klPart)}). " +
                                         $"Hint: {Hint(value, beta, clean, adversarial, labels)}.");
             var expectedGrad = ExpectedGradient(clean, adversarial, labels, beta);
-            var grads = autograd.grad(new[] { got.reshape(Array.Empty<long>()) }, new[] { c, a }, allow_unused: true);
             for (int k = 0; k < 2; k++)
             {
-                var g = grads[k];
+                var g = result[k + 1];
+                bool unused = g.numel() == 0;
                 string which = k == 0 ? "clean" : "adversarial";
-                if (beta > 0 && (g is null || g.IsInvalid))
+                if (beta > 0 && unused)
                     return CheckResult.Fail($"{call}: the loss does not depend on the {which} logits through autograd; build both terms from the logits you are given.");
-                if (g is null || g.IsInvalid) continue;
+                if (unused) continue;
+                if (!g.shape.SequenceEqual(expectedGrad[k].shape))
+                    return CheckResult.Fail($"{call}: the gradient with respect to the {which} logits has the wrong shape; use the logits as they are given.");
                 double gradDifference = (g - expectedGrad[k]).abs().max().item<float>();
                 if (gradDifference > 1e-4)
                     return CheckResult.Fail($"{call}: the gradient with respect to the {which} logits differs from the expected one by up to {F(gradDifference)}; " +
