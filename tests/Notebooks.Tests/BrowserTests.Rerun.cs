@@ -22,6 +22,8 @@ public partial class BrowserTests
     public async Task RerunSaveAndReloadInJupyterNotebookKeepsEveryChart()
     {
         string root = CoursePaths.Root;
+        Assert.True(File.Exists(Path.Combine(root, "src/Helpers/bin/Release/net10.0/ModelSecurity.Helpers.dll")),
+                    "the chapters load src/Helpers/bin/Release/…: build it first (dotnet build src/Helpers -c Release)");
         using var server = await JupyterNotebookServer.StartAsync(nb =>
         {
             // With the fast parameters of notebooks/test-parameters.json injected, as `course run --param` does.
