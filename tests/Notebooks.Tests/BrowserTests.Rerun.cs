@@ -57,6 +57,8 @@ public partial class BrowserTests
         Assert.Equal(figures, charts.Count);
         Assert.All(charts, o => Assert.NotNull(o!["data"]!["image/png"]));
         Assert.NotNull(after.Cells[firstChart].Json["execution_count"]?.GetValue<int>());
+        // The re-run (on the test parameters' fewer images) replaced the stored chart, not just left it in place.
+        Assert.NotEqual(before.Cells[firstChart].Outputs.ToJsonString(), after.Cells[firstChart].Outputs.ToJsonString());
 
         // Reloaded in the browser: every chart shows, whether as its picture or drawn by plotly.js.
         string url = $"{server.BaseUrl}/notebooks/chapter.ipynb";
