@@ -76,7 +76,9 @@ internal static class Chromium
 /// <summary>
 /// A stored, executed chapter exported with <c>course export</c> and opened in headless Chromium: with JavaScript the
 /// charts are drawn by plotly.js and the math is typeset (KaTeX), with no console message; without it, every chart shows
-/// its PNG and the math (typeset at export time) still shows; in Jupyter Notebook, untrusted, every chart shows. Screenshots go to <c>bin/…/browser-screenshots</c>.
+/// its PNG and the math (typeset at export time) still shows; in Jupyter Notebook, untrusted, every chart shows, and still
+/// does after a chart cell is re-run, the notebook saved and reloaded (BrowserTests.Rerun.cs). Screenshots go to
+/// <c>bin/…/browser-screenshots</c>.
 /// </summary>
 public partial class BrowserTests
 {
