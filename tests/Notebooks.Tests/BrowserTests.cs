@@ -76,7 +76,9 @@ internal static class Chromium
 /// <summary>
 /// A stored, executed chapter exported with <c>course export</c> and opened in headless Chromium: with JavaScript the
 /// charts are drawn by plotly.js and the math is typeset (KaTeX), with no console message; without it, every chart shows
-/// its PNG and the math (typeset at export time) still shows; in Jupyter Notebook, untrusted, every chart shows. Screenshots go to <c>bin/…/browser-screenshots</c>.
+/// its PNG and the math (typeset at export time) still shows; in Jupyter Notebook, untrusted, every chart shows, and still
+/// does after a chart cell is re-run, the notebook saved and reloaded (BrowserTests.Rerun.cs). Screenshots go to
+/// <c>bin/…/browser-screenshots</c>.
 /// </summary>
 public partial class BrowserTests
 {
@@ -126,62 +128,18 @@ public partial class BrowserTests
     public async Task UntrustedChapterInJupyterNotebookShowsEveryChart()
     {
         // A fresh clone's notebooks are untrusted: Jupyter runs none of their scripts and sanitizes their HTML.
-        string dir = Directory.CreateTempSubdirectory("course-jupyter-").FullName;
-        string notebooks = Directory.CreateDirectory(Path.Combine(dir, "nb")).FullName;
-        File.Copy(Path.Combine(CoursePaths.Root, Chapter), Path.Combine(notebooks, "chapter.ipynb"));
-        int figures = NotebookDocument.Load(Path.Combine(notebooks, "chapter.ipynb")).Cells.SelectMany(c => c.Outputs)
-            .Count(o => o?["data"]?[FigureFormatter.PlotlyMime] is not null);
-        int port = FreePort();
-        var start = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "-m", "notebook", "--no-browser", "--ip=127.0.0.1", $"--port={port}", "--NotebookApp.token=",
-                                     "--NotebookApp.password=", $"--notebook-dir={notebooks}", "--allow-root" })
-            start.ArgumentList.Add(a);
-        // Everything Jupyter writes stays in the test's folder (no user config, kernels or secrets touched).
-        foreach (string v in new[] { "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR" })
-            start.Environment[v] = Path.Combine(dir, v.ToLowerInvariant());
-        start.Environment["JUPYTER_PATH"] = Path.Combine(dir, "jupyter_path");
-        start.Environment["JUPYTER_PLATFORM_DIRS"] = "1";
-        using var server = Process.Start(start)!;
-        var log = new System.Text.StringBuilder();
-        server.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        server.BeginErrorReadLine();
-        server.BeginOutputReadLine();
-        try
-        {
-            string url = $"http://127.0.0.1:{port}/notebooks/chapter.ipynb";
-            using var http = new HttpClient();
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while (true)
-            {
-                try
-                {
-                    if ((await http.GetAsync($"http://127.0.0.1:{port}/api/status")).IsSuccessStatusCode) break;
-                }
-                catch (HttpRequestException) { }
-                Assert.False(server.HasExited || DateTime.UtcNow > deadline, $"Jupyter Notebook did not start:\n{log}");
-                await Task.Delay(500);
-            }
-            var (dom, _) = Chromium.DumpDom(url, budgetMs: 20000);
-            Assert.Contains("Not Trusted", dom);
-            Assert.Equal(figures, StaticFigure().Matches(dom).Count);
-            Chromium.Screenshot(url, "04-trades-jupyter-untrusted.png", 5000);
-        }
-        finally
-        {
-            if (!server.HasExited) server.Kill(entireProcessTree: true);
-            server.WaitForExit(10_000);
-        }
+        using var server = await JupyterNotebookServer.StartAsync(
+            nb => File.Copy(Path.Combine(CoursePaths.Root, Chapter), Path.Combine(nb, "chapter.ipynb")), courseKernel: false);
+        int figures = Figures(NotebookDocument.Load(Path.Combine(server.NotebookFolder, "chapter.ipynb")));
+        string url = $"{server.BaseUrl}/notebooks/chapter.ipynb";
+        var (dom, _) = Chromium.DumpDom(url, budgetMs: 20000);
+        Assert.Contains("Not Trusted", dom);
+        Assert.Equal(figures, StaticFigure().Matches(dom).Count);
+        Chromium.Screenshot(url, "04-trades-jupyter-untrusted.png", 5000);
     }
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private static int Figures(NotebookDocument notebook) =>
+        notebook.Cells.SelectMany(c => c.Outputs).Count(o => o?["data"]?[FigureFormatter.PlotlyMime] is not null);
 
     private static int Count(string text, string what) => Regex.Matches(text, Regex.Escape(what)).Count;
 
