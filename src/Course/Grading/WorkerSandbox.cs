@@ -77,8 +77,16 @@ internal sealed class WorkerSandbox : IDisposable
         string? cliHome = null;
         var command = new List<string>();
         if (options.Isolate)
+        {
             command.AddRange([Which("bwrap")!, "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc",
-                "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--bind", folder, folder, "--chdir", submission, "--"]);
+                "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]);
+            // The fresh /tmp and /dev/shm hide whatever lay there: a course cloned under /tmp (its build, data and the
+            // helpers the notebooks #r) and a teacher's folder there must stay visible, read-only.
+            string[] needed = [AppContext.BaseDirectory, Path.GetDirectoryName(Path.GetFullPath(fileName))!, CoursePaths.Root,
+                               Path.GetDirectoryName(Path.GetFullPath(notebook))!];
+            foreach (string path in HiddenByTheSandboxesTemp(needed)) command.AddRange(["--ro-bind", path, path]);
+            command.AddRange(["--bind", folder, folder, "--chdir", submission, "--"]);
+        }
         if (OperatingSystem.IsLinux() && Which("prlimit") is { } prlimit)
         {
             long memory = (long)options.MemoryMegabytes << 20;
@@ -198,6 +206,15 @@ internal sealed class WorkerSandbox : IDisposable
         Directory.CreateDirectory(target);
         foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
             if (Path.GetFileName(file) != ".lock") File.Copy(file, Path.Combine(target, Path.GetRelativePath(source, file)));
+    }
+
+    /// <summary>The outermost of <paramref name="paths"/> that lie under /tmp or /dev/shm, which the sandbox replaces by empty folders.</summary>
+    internal static IReadOnlyList<string> HiddenByTheSandboxesTemp(IEnumerable<string> paths)
+    {
+        var hidden = paths.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p)))
+            .Where(p => p.StartsWith("/tmp/", StringComparison.Ordinal) || p.StartsWith("/dev/shm/", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal).OrderBy(p => p.Length).ToList();
+        return hidden.Where((p, i) => !hidden.Take(i).Any(outer => p.StartsWith(outer + "/", StringComparison.Ordinal))).ToList();
     }
 
     private static string? Which(string program) =>
