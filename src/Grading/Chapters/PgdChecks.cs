@@ -40,10 +40,10 @@ internal static class PgdChecks
         fixedDelta[3] = zeros(1, 28, 28); // the zero perturbation: the L2 projection must not divide by 0
         double[] budgets = norm == Norm.LInf ? [0.1, 0.3, 0.0] : [1.0, 3.0, 0.0];
         var cases = budgets.Select(eps => (Delta: fixedDelta, Eps: eps, What: "8 perturbations")).ToList();
-        // Fresh: perturbations of random sizes around a random ε, which the submission cannot predict.
+        // Fresh: perturbations of random sizes around a random ε (the first surely outside the ball), which the submission cannot predict.
         var random = FreshInputs.NewRandom();
         double freshEps = norm == Norm.LInf ? Between(random, 0.02, 0.3) : Between(random, 0.3, 4.0);
-        var freshScales = tensor(Enumerable.Range(0, 8).Select(_ => (float)(freshEps * Between(random, 0.2, 2.5) / (norm == Norm.LInf ? 1 : 16))).ToArray()).view(8, 1, 1, 1);
+        var freshScales = tensor(Enumerable.Range(0, 8).Select(i => (float)(freshEps * (i == 0 ? 2 : Between(random, 0.2, 2.5)) / (norm == Norm.LInf ? 1 : 16))).ToArray()).view(8, 1, 1, 1);
         cases.Add(((rand(new long[] { 8, 1, 28, 28 }, generator: new Generator(FreshInputs.NewSeed())) * 2 - 1) * freshScales, freshEps, "8 random perturbations"));
         foreach (var (caseDelta, eps, what) in cases)
         {

@@ -124,9 +124,15 @@ internal static class PrivacyChecks
         var random = FreshInputs.NewRandom();
         var freshGenerator = new TorchSharp.torch.Generator(FreshInputs.NewSeed());
         int examples = random.Next(4, 10);
-        var sizes = tensor(Enumerable.Range(0, examples).Select(_ => (float)Math.Exp(Between(random, -3, 2))).ToArray());
-        cases.Add((randn(new long[] { examples, 3, 4 }, generator: freshGenerator) * sizes.view(-1, 1, 1),
-                   randn(new long[] { examples, 3 }, generator: freshGenerator) * sizes.view(-1, 1), Between(random, 0.5, 4), "random "));
+        double freshC = Between(random, 0.5, 4);
+        // Per-example norms of 0.2–0.8·C or 1.5–5·C, at least one of each, so that clipping none or all of them fails.
+        int shortOne = random.Next(examples), longOne = (shortOne + random.Next(1, examples)) % examples;
+        var targetNorms = tensor(Enumerable.Range(0, examples).Select(i => (float)(freshC * ((i == shortOne || random.Next(2) == 0) && i != longOne
+            ? Between(random, 0.2, 0.8) : Between(random, 1.5, 5)))).ToArray());
+        var freshWeight = randn(new long[] { examples, 3, 4 }, generator: freshGenerator);
+        var freshBias = randn(new long[] { examples, 3 }, generator: freshGenerator);
+        var factors = targetNorms / PerExampleClipping.Norms(new[] { freshWeight, freshBias });
+        cases.Add((freshWeight * factors.view(-1, 1, 1), freshBias * factors.view(-1, 1), freshC, "random "));
         foreach (var (weight, bias, maxNorm, what) in cases)
         {
             Tensor[] inputs = { weight.clone(), bias.clone() };

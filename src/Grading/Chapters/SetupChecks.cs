@@ -55,7 +55,10 @@ internal static class SetupChecks
         var clean = rand(new long[] { n, 1, 28, 28 }, generator: generator) * 0.6 + 0.2;
         var direction = rand(clean.shape, generator: generator) * 2 - 1;
         var unit = direction / Perturbations.ViewPerExample(Perturbations.Norms(direction, norm), direction);
-        float[] ratios = Enumerable.Range(0, n).Select(_ => (float)(random.Next(2) == 0 ? 0.3 + 0.55 * random.NextDouble() : 1.2 + 0.8 * random.NextDouble())).ToArray();
+        // At least one example inside and one outside, so that no constant answer passes.
+        int inside = random.Next(n), outside = (inside + random.Next(1, n)) % n;
+        float[] ratios = Enumerable.Range(0, n).Select(i => (float)((i == inside || random.Next(2) == 0) && i != outside
+            ? 0.3 + 0.55 * random.NextDouble() : 1.2 + 0.8 * random.NextDouble())).ToArray();
         var candidate = (clean + unit * tensor(ratios).view(n, 1, 1, 1) * eps).clamp(0, 1);
         float[] sizes = Perturbations.Norms(candidate - clean, norm).data<float>().ToArray();
         string name = norm == Norm.LInf ? "‖δ‖∞" : "‖δ‖₂";
