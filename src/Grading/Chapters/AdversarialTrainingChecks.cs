@@ -23,11 +23,20 @@ internal static class AdversarialTrainingChecks
     {
         var step = ctx.Evaluate<Func<nn.Module<Tensor, Tensor>, optim.Optimizer, Attack, Tensor, Tensor, double>>("AdversarialTrainingStep");
         using var scope = NewDisposeScope();
-        var (images, labels) = FirstTestImages(64);
-        foreach (var (attackName, makeAttack) in new (string, Func<nn.Module<Tensor, Tensor>, Attack>)[]
+        var (first, firstLabels) = FirstTestImages(64);
+        // Fresh last: random test images and a random attack (PGD with a random ε and step count, or FGSM with a random ε).
+        var random = FreshInputs.NewRandom();
+        var (randomImages, randomLabels, _) = RandomTestImages(random, 64);
+        double randomEps = Between(random, 0.02, 0.15);
+        int randomSteps = random.Next(2, 6);
+        (string, Func<nn.Module<Tensor, Tensor>, Attack>) randomAttack = random.Next(2) == 0
+            ? ($"PGD-{randomSteps} without random start, ε = {F(randomEps)}", m => Remote.RemoteRecipes.Pgd(m, randomEps, steps: randomSteps, randomStart: false))
+            : ($"FGSM, ε = {F(randomEps)}", m => Remote.RemoteRecipes.Fgsm(m, randomEps));
+        foreach (var (attackName, makeAttack, images, labels, what) in new (string, Func<nn.Module<Tensor, Tensor>, Attack>, Tensor, Tensor, string)[]
                  {
-                     ("PGD-5 without random start, ε = 0.1", m => Remote.RemoteRecipes.Pgd(m, 0.1, steps: 5, randomStart: false)),
-                     ("FGSM, ε = 0.05", m => Remote.RemoteRecipes.Fgsm(m, 0.05)),
+                     ("PGD-5 without random start, ε = 0.1", m => Remote.RemoteRecipes.Pgd(m, 0.1, steps: 5, randomStart: false), first, firstLabels, "64 test images"),
+                     ("FGSM, ε = 0.05", m => Remote.RemoteRecipes.Fgsm(m, 0.05), first, firstLabels, "64 test images"),
+                     (randomAttack.Item1, randomAttack.Item2, randomImages, randomLabels, "64 random test images"),
                  })
         {
             using var student = FreshModel();
@@ -40,7 +49,7 @@ internal static class AdversarialTrainingChecks
             LeaveStaleGradients(reference);
             student.train();
             reference.train();
-            string call = $"AdversarialTrainingStep(an MLP, SGD lr 0.5, {attackName}, 64 test images, labels)";
+            string call = $"AdversarialTrainingStep(an MLP, SGD lr 0.5, {attackName}, {what}, labels)";
 
             double loss = step(student, studentOptimizer, makeAttack(student), images.clone(), labels.clone());
             double expectedLoss = ReferenceStep(reference, referenceOptimizer, makeAttack(reference), images, labels);
@@ -59,7 +68,7 @@ internal static class AdversarialTrainingChecks
             string hint = Diagnose(makeAttack, images, labels, before, after);
             return CheckResult.Fail($"{call}: the updated parameters differ from the expected step by up to {F(difference)}. Hint: {hint}.");
         }
-        return CheckResult.Pass("AdversarialTrainingStep trains on the attack's output: the loss and the updated parameters match the reference step for PGD and FGSM");
+        return CheckResult.Pass("AdversarialTrainingStep trains on the attack's output: the loss and the updated parameters match the reference step for PGD and FGSM, and for a random attack on random test images");
     }
 
     /// <summary>A hint for a wrong returned loss: is it the clean loss?</summary>
@@ -138,12 +147,22 @@ internal static class AdversarialTrainingChecks
         var make = ctx.Evaluate<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, double, double, Generator, Tensor>>("FastAtExamples");
         using var scope = NewDisposeScope();
         var model = Baseline;
-        var (images, labels) = FirstTestImages(32);
-        foreach (var (eps, alpha) in new[] { (0.1, 0.125), (0.05, 0.02) })
+        var (first, firstLabels) = FirstTestImages(32);
+        // Fresh last: random test images, ε, α (below or above ε) and generator seed, which the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        var (randomImages, randomLabels, _) = RandomTestImages(random, 32);
+        double randomEps = Between(random, 0.02, 0.15);
+        var cases = new[]
+        {
+            (first, firstLabels, 0.1, 0.125, 5UL, "32 test images"),
+            (first, firstLabels, 0.05, 0.02, 5UL, "32 test images"),
+            (randomImages, randomLabels, randomEps, Math.Round(randomEps * Between(random, 0.3, 1.5), 4), FreshInputs.NewSeed(), "32 random test images"),
+        };
+        foreach (var (images, labels, eps, alpha, seed, what) in cases)
         {
             var (imagesCopy, labelsCopy) = (images.clone(), labels.clone());
-            string call = $"FastAtExamples(baseline, 32 test images, labels, ε = {F(eps)}, α = {F(alpha)}, new Generator(5))";
-            var got = make(model, imagesCopy, labelsCopy, eps, alpha, new Generator(5));
+            string call = $"FastAtExamples(baseline, {what}, labels, ε = {F(eps)}, α = {F(alpha)}, new Generator({seed}))";
+            var got = make(model, imagesCopy, labelsCopy, eps, alpha, new Generator(seed));
             if (ShapeProblem(call, got, images) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
             if (!Same(imagesCopy, images))
                 return CheckResult.Fail($"{call} changed the images it was given; build new tensors instead.");
@@ -157,7 +176,7 @@ internal static class AdversarialTrainingChecks
             if (largest > eps + 1e-5)
                 return CheckResult.Fail($"{call}: a pixel moved {F(largest)} > ε: clip the perturbation (result − images) to [−ε, ε] " +
                                         "after the step — with α > ε the step alone leaves the ball.");
-            var expected = Reference(model, images, labels, eps, alpha, new Generator(5));
+            var expected = Reference(model, images, labels, eps, alpha, new Generator(seed));
             long mismatched = (got - expected).abs().gt(1e-4).sum().item<long>(), total = got.numel();
             if (mismatched <= 0.001 * total) continue;
             string hint;
@@ -172,7 +191,7 @@ internal static class AdversarialTrainingChecks
             return CheckResult.Fail($"{call}: {mismatched} of {total} pixels differ from the expected examples " +
                                     $"(largest difference {F((got - expected).abs().max().item<float>())}). Hint: {hint}.");
         }
-        return CheckResult.Pass("FastAtExamples matches FGSM from a uniform random start, projected onto the ε-ball and the image box, for α above and below ε");
+        return CheckResult.Pass("FastAtExamples matches FGSM from a uniform random start, projected onto the ε-ball and the image box, for α above and below ε and on random test images, ε, α and seed");
     }
 
     /// <summary>Fast AT's inner step (Wong et al. 2020) from the library's pieces.</summary>

@@ -29,6 +29,10 @@ internal static class CertificationChecks
             (990, 1000, 0.001, 0.25), (1000, 1000, 0.001, 0.5), (9_500, 10_000, 0.001, 0.25), (80, 100, 0.01, 1.0),
             (600, 1000, 0.001, 0.5), (520, 1000, 0.001, 0.25), (300, 1000, 0.001, 0.25),
         };
+        // Fresh last: counts, α and σ the submission cannot predict (p̂_A mostly above ½, so that most draws certify).
+        var random = FreshInputs.NewRandom();
+        int freshN = random.Next(50, 20_001);
+        cases = [.. cases, ((long)Math.Round(freshN * Between(random, 0.4, 1.0)), freshN, new[] { 0.001, 0.01, 0.05 }[random.Next(3)], Between(random, 0.1, 1.0))];
         foreach (var (top, n, alpha, sigma) in cases)
         {
             double expected = SmoothedClassifier.Radius(sigma, ClopperPearson.LowerBound(top, n, alpha));
@@ -44,7 +48,7 @@ internal static class CertificationChecks
             else hint = "radius = σ · StandardNormal.Quantile(p̲_A) with p̲_A = ClopperPearson.LowerBound(topCount, samples, alpha), and 0 when p̲_A ≤ ½";
             return CheckResult.Fail($"{call} = {F(got)}; expected {F(expected)}. Hint: {hint}.");
         }
-        return CheckResult.Pass("CertifiedRadius = σ·Φ⁻¹(p̲_A) from the Clopper–Pearson lower bound, and 0 (abstain) when p̲_A ≤ ½, on 7 cases");
+        return CheckResult.Pass("CertifiedRadius = σ·Φ⁻¹(p̲_A) from the Clopper–Pearson lower bound, and 0 (abstain) when p̲_A ≤ ½, on 7 cases and a random one");
     }
 
     [ExerciseCheck(Set, "integrated-gradients")]
@@ -54,15 +58,19 @@ internal static class CertificationChecks
         using var scope = NewDisposeScope();
         var model = Baseline;
         var (images, labels) = FirstTestImages(3);
-        for (int i = 0; i < 3; i++)
+        var cases = Enumerable.Range(0, 3).Select(i => (Image: images.narrow(0, i, 1), Label: labels[i].item<long>(), Baseline: i == 1 ? 0.5f : 0f,
+            Steps: i == 2 ? 7 : 20, What: $"test image {i}, {(i == 1 ? "grey" : "black")} baseline")).ToList();
+        // Fresh last: a random test image, class, baseline grey level and step count, which the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        var (randomImage, _, indices) = RandomTestImages(random, 1);
+        float level = (float)Between(random, 0, 0.8);
+        cases.Add((randomImage, random.Next(10), level, random.Next(5, 21), $"random test image {indices[0]}, baseline of grey level {F(level)}"));
+        foreach (var (x, label, grey, steps, what) in cases)
         {
-            var x = images.narrow(0, i, 1);
-            long label = labels[i].item<long>();
             var classTensor = tensor(new[] { label });
-            var baseline = i == 1 ? full(x.shape, 0.5f) : zeros_like(x);
-            int steps = i == 2 ? 7 : 20;
+            var baseline = full(x.shape, grey);
             var Score = Remote.RemoteRecipes.ClassLogit(model, label);
-            string call = $"IntegratedGradientsRiemann(logit of class {label}, test image {i}, {(i == 1 ? "grey" : "black")} baseline, steps: {steps})";
+            string call = $"IntegratedGradientsRiemann(logit of class {label}, {what}, steps: {steps})";
             var got = ig(Score, x.clone(), baseline.clone(), steps);
             var expected = new IntegratedGradients(steps, RiemannRule.Right).Attribute(model, x, classTensor, baseline);
             if (ShapeProblem(call, got, expected) is { } problem) return CheckResult.Fail(problem);
@@ -78,16 +86,30 @@ internal static class CertificationChecks
                 "average ∇score at baseline + (k/m)(x − baseline) for k = 1 … m, then multiply elementwise by (x − baseline)";
             return CheckResult.Fail($"{call} differs from the expected attributions by up to {F(difference)} (largest attribution {F(scale)}). Hint: {hint}.");
         }
-        return CheckResult.Pass("IntegratedGradientsRiemann matches the right Riemann sum of integrated gradients on three test images (black and grey baselines)");
+        return CheckResult.Pass("IntegratedGradientsRiemann matches the right Riemann sum of integrated gradients on three test images (black and grey baselines) and on a random image, class, baseline and step count");
     }
 
     [ExerciseCheck(Set, "success-within")]
     private static CheckResult SuccessWithin(IExerciseContext ctx)
     {
         var within = ctx.Evaluate<Func<long[], bool[], long[], double[]>>("SuccessWithin");
-        long[] queries = [1, 5, 5, 40, 1000, 1000, 12, 300];
-        bool[] succeeded = [true, true, false, true, false, true, true, true];
-        long[] budgets = [0, 1, 5, 12, 100, 999, 1000];
+        var problem = CheckSuccessWithin(within, [1, 5, 5, 40, 1000, 1000, 12, 300], [true, true, false, true, false, true, true, true], [0, 1, 5, 12, 100, 999, 1000], "");
+        if (problem is not null) return problem;
+        // Fresh last: query counts, outcomes and budgets the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        int n = random.Next(5, 30);
+        long[] randomQueries = Enumerable.Range(0, n).Select(_ => (long)random.Next(1, 2001)).ToArray();
+        bool[] randomSucceeded = Enumerable.Range(0, n).Select(_ => random.NextDouble() < 0.7).ToArray();
+        // Some budgets equal to a query count, so q ≤ b and q < b differ.
+        long[] randomBudgets = [0, .. randomQueries.Take(3), random.Next(1, 2001), 2000];
+        problem = CheckSuccessWithin(within, randomQueries, randomSucceeded, randomBudgets,
+            $" (random inputs: queries [{string.Join(", ", randomQueries)}], succeeded [{string.Join(", ", randomSucceeded.Select(b => b ? "true" : "false"))}])");
+        return problem ?? CheckResult.Pass("SuccessWithin gives the fraction of all examples fooled within each budget (q ≤ b), failures excluded, also on random inputs");
+    }
+
+    /// <summary>Compares SuccessWithin with <see cref="QueryStatistics.SuccessRateWithin"/>; a failure, or null when it agrees.</summary>
+    private static CheckResult? CheckSuccessWithin(Func<long[], bool[], long[], double[]> within, long[] queries, bool[] succeeded, long[] budgets, string what)
+    {
         var stats = new QueryStatistics(queries, succeeded);
         var expected = budgets.Select(b => stats.SuccessRateWithin(b)).ToArray();
         var got = within((long[])queries.Clone(), (bool[])succeeded.Clone(), (long[])budgets.Clone());
@@ -97,13 +119,14 @@ internal static class CertificationChecks
         {
             if (Math.Abs(got[i] - expected[i]) < 1e-12) continue;
             long countedFailures = queries.Where(q => q <= budgets[i]).Count();
-            string hint = Math.Abs(got[i] - countedFailures / 8.0) < 1e-12
-                ? "an example counts only if the attack SUCCEEDED on it (example 3 used 5 queries but was not fooled)"
-                : Math.Abs(got[i] - queries.Where((q, j) => succeeded[j] && q < budgets[i]).Count() / 8.0) < 1e-12
+            double all = queries.Length;
+            string hint = Math.Abs(got[i] - countedFailures / all) < 1e-12
+                ? "an example counts only if the attack SUCCEEDED on it" + (what == "" ? " (example 3 used 5 queries but was not fooled)" : "")
+                : Math.Abs(got[i] - queries.Where((q, j) => succeeded[j] && q < budgets[i]).Count() / all) < 1e-12
                     ? "'within b queries' includes exactly b: use q ≤ b"
-                    : "divide by ALL examples (8), not by the successful ones";
-            return CheckResult.Fail($"SuccessWithin at budget {budgets[i]} = {F(got[i])}; expected {F(expected[i])}. Hint: {hint}.");
+                    : $"divide by ALL examples ({queries.Length}), not by the successful ones";
+            return CheckResult.Fail($"SuccessWithin at budget {budgets[i]}{what} = {F(got[i])}; expected {F(expected[i])}. Hint: {hint}.");
         }
-        return CheckResult.Pass("SuccessWithin gives the fraction of all examples fooled within each budget (q ≤ b), failures excluded");
+        return null;
     }
 }

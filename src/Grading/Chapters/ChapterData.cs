@@ -31,6 +31,20 @@ internal static class ChapterData
     public static (Tensor Images, Tensor Labels) FirstTestImages(int count) =>
         (Test.Images.narrow(0, 0, count).clone(), Test.Labels.narrow(0, 0, count).clone());
 
+    /// <summary>
+    /// Copies of <paramref name="count"/> test images and their labels picked at random by <paramref name="random"/>
+    /// (a <see cref="FreshInputs.NewRandom"/> generator), in the current dispose scope, with the picked indices for messages.
+    /// </summary>
+    public static (Tensor Images, Tensor Labels, long[] Indices) RandomTestImages(Random random, int count)
+    {
+        long[] indices = Enumerable.Range(0, count).Select(_ => (long)random.Next((int)Test.Images.shape[0])).ToArray();
+        var picked = tensor(indices);
+        return (Test.Images.index_select(0, picked).clone(), Test.Labels.index_select(0, picked).clone(), indices);
+    }
+
+    /// <summary>A uniform random number in [<paramref name="low"/>, <paramref name="high"/>), rounded to 4 digits so messages show it exactly.</summary>
+    public static double Between(Random random, double low, double high) => Math.Round(low + random.NextDouble() * (high - low), 4);
+
     /// <summary>True when both tensors have the same shape and the same values (TorchSharp's <c>equal</c> is elementwise).</summary>
     public static bool Same(Tensor a, Tensor b)
     {

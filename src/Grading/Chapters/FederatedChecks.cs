@@ -14,7 +14,7 @@ namespace ModelSecurity.Grading.Chapters;
 /// <c>pairwise-masks</c> (<c>uint[] MaskInput(int u, uint[] input, IReadOnlyDictionary&lt;int, uint[]&gt; pairMasks)</c>:
 /// y_u = x_u + Σ_{v &gt; u} m_uv − Σ_{v &lt; u} m_uv mod 2³²), compared with the sign rule of
 /// <see cref="SecureAggregationClient.MaskInput"/> and checked against <see cref="SecureAggregationProtocol.Unmask"/> after a dropout.
-/// All inputs are hand-made or drawn from fixed seeds.
+/// Inputs are hand-made, drawn from fixed seeds, or fresh (<see cref="FreshInputs"/>) so the submission cannot predict them.
 /// </summary>
 internal static class FederatedChecks
 {
@@ -37,11 +37,19 @@ internal static class FederatedChecks
         problem = Compare(average, deltas, counts, $"WeightedAverage on 7 random updates of 50 values (sample counts {string.Join(", ", counts)})");
         if (problem is not null) return CheckResult.Fail(problem);
 
+        // Fresh: updates and sample counts the submission cannot predict.
+        var fresh = FreshInputs.NewRandom();
+        int clients = fresh.Next(2, 10), length = fresh.Next(10, 60);
+        var freshDeltas = Enumerable.Range(0, clients).Select(_ => Enumerable.Range(0, length).Select(_ => (float)(fresh.NextDouble() * 4 - 2)).ToArray()).ToArray();
+        var freshCounts = Enumerable.Range(0, clients).Select(_ => fresh.Next(1, 1000)).ToArray();
+        problem = Compare(average, freshDeltas, freshCounts, $"WeightedAverage on {clients} random updates of {length} values (sample counts {string.Join(", ", freshCounts)}, random inputs)");
+        if (problem is not null) return CheckResult.Fail(problem);
+
         var inputCopy = deltas.Select(d => (float[])d.Clone()).ToArray();
         average(deltas, counts);
         if (!deltas.Zip(inputCopy).All(p => p.First.SequenceEqual(p.Second)))
             return CheckResult.Fail("WeightedAverage changed the client updates it was given; write the result into a new array.");
-        return CheckResult.Pass("WeightedAverage = Σ_k (n_k / n) Δ_k, the same as FedAvg.WeightedMean on hand-made and random updates");
+        return CheckResult.Pass("WeightedAverage = Σ_k (n_k / n) Δ_k, the same as FedAvg.WeightedMean on hand-made, seeded and fresh random updates");
     }
 
     private static string? Compare(Func<IReadOnlyList<float[]>, IReadOnlyList<int>, float[]> average, float[][] deltas, int[] counts, string call)
@@ -103,6 +111,13 @@ internal static class FederatedChecks
             problem = CompareTrimmed(trimmed, updates, trim, $"TrimmedMean({clients} random updates of 40 values, trimPerSide = {trim})");
             if (problem is not null) return CheckResult.Fail(problem);
         }
+        // Fresh last: a number of clients, a trim and updates the submission cannot predict.
+        var fresh = FreshInputs.NewRandom();
+        int freshClients = fresh.Next(3, 12), freshTrim = fresh.Next(0, (freshClients - 1) / 2 + 1);
+        var freshUpdates = Enumerable.Range(0, freshClients)
+            .Select(_ => Enumerable.Range(0, 40).Select(_ => (float)(fresh.NextDouble() * 4 - 2)).ToArray()).ToArray();
+        problem = CompareTrimmed(trimmed, freshUpdates, freshTrim, $"TrimmedMean({freshClients} random updates of 40 values, trimPerSide = {freshTrim}, random inputs)");
+        if (problem is not null) return CheckResult.Fail(problem);
         return CheckResult.Pass("TrimmedMean drops the t largest and t smallest values of every coordinate and averages the rest, as the library's TrimmedMean does");
     }
 
@@ -175,7 +190,8 @@ internal static class FederatedChecks
         // Random: five clients, real PRG masks from random seeds, values that wrap around 2³².
         const int length = 64;
         int[] ids = [0, 3, 4, 7, 9];
-        var random = new Random(26);
+        // Fresh seeds and inputs for every check, so the submission cannot predict them.
+        var random = FreshInputs.NewRandom();
         var seeds = new Dictionary<(int, int), byte[]>();
         foreach (int u in ids)
             foreach (int v in ids.Where(v => v > u))

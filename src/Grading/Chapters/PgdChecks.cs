@@ -36,14 +36,21 @@ internal static class PgdChecks
         var generator = new Generator(2024);
         // Eight examples of very different sizes (row i scaled by 0.02·3^i), so some are inside every ball and some outside.
         var scales = tensor(Enumerable.Range(0, 8).Select(i => (float)(0.02 * Math.Pow(3, i))).ToArray()).view(8, 1, 1, 1);
-        var delta = (rand(new long[] { 8, 1, 28, 28 }, generator: generator) * 2 - 1) * scales;
-        delta[3] = zeros(1, 28, 28); // the zero perturbation: the L2 projection must not divide by 0
+        var fixedDelta = (rand(new long[] { 8, 1, 28, 28 }, generator: generator) * 2 - 1) * scales;
+        fixedDelta[3] = zeros(1, 28, 28); // the zero perturbation: the L2 projection must not divide by 0
         double[] budgets = norm == Norm.LInf ? [0.1, 0.3, 0.0] : [1.0, 3.0, 0.0];
-        foreach (double eps in budgets)
+        var cases = budgets.Select(eps => (Delta: fixedDelta, Eps: eps, What: "8 perturbations")).ToList();
+        // Fresh: perturbations of random sizes around a random ε (the first surely outside the ball), which the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        double freshEps = norm == Norm.LInf ? Between(random, 0.02, 0.3) : Between(random, 0.3, 4.0);
+        var freshScales = tensor(Enumerable.Range(0, 8).Select(i => (float)(freshEps * (i == 0 ? 2 : Between(random, 0.2, 2.5)) / (norm == Norm.LInf ? 1 : 16))).ToArray()).view(8, 1, 1, 1);
+        cases.Add(((rand(new long[] { 8, 1, 28, 28 }, generator: new Generator(FreshInputs.NewSeed())) * 2 - 1) * freshScales, freshEps, "8 random perturbations"));
+        foreach (var (caseDelta, eps, what) in cases)
         {
+            var delta = caseDelta;
             var input = delta.clone();
-            string call = $"{name}(delta, {F(eps)}) on 8 perturbations shaped (8, 1, 28, 28) with {(norm == Norm.LInf ? "L∞" : "L2")} norms " +
-                          $"from 0 to {F(Perturbations.Norms(delta, norm).max().item<float>())}";
+            string call = $"{name}(delta, {F(eps)}) on {what} shaped (8, 1, 28, 28) with {(norm == Norm.LInf ? "L∞" : "L2")} norms " +
+                          $"from {F(Perturbations.Norms(delta, norm).min().item<float>())} to {F(Perturbations.Norms(delta, norm).max().item<float>())}";
             var got = project(input, eps);
             if (ShapeProblem(call, got, delta) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
             if (!Same(input, delta))
@@ -75,7 +82,7 @@ internal static class PgdChecks
                                         $"(largest entry difference from the right answer {F(difference)}). Hint: {hint}.");
             }
         }
-        return CheckResult.Pass($"{name} matches Perturbations.Project on perturbations inside and outside the ball, the zero perturbation and ε = 0");
+        return CheckResult.Pass($"{name} matches Perturbations.Project on perturbations inside and outside the ball, the zero perturbation, ε = 0 and random perturbations at a random ε");
     }
 
     private static int NaNRow(Tensor t)
@@ -91,14 +98,22 @@ internal static class PgdChecks
         var step = ctx.Evaluate<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor, double, double, Norm, Tensor>>("PgdStep");
         using var scope = NewDisposeScope();
         var model = Baseline;
-        var (images, labels) = FirstTestImages(32);
-        foreach (var (norm, eps, alpha) in new[] { (Norm.LInf, 0.1, 0.025), (Norm.L2, 2.0, 0.5), (Norm.LInf, 0.03, 0.05) })
+        var (first, firstLabels) = FirstTestImages(32);
+        var cases = new[] { (Norm.LInf, 0.1, 0.025), (Norm.L2, 2.0, 0.5), (Norm.LInf, 0.03, 0.05) }
+            .Select(c => (Images: first, Labels: firstLabels, Norm: c.Item1, Eps: c.Item2, Alpha: c.Item3, Seed: 7UL, What: "32 test images")).ToList();
+        // Fresh: random test images, norm, ε, α (below or above ε) and starting point, which the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        var (randomImages, randomLabels, _) = RandomTestImages(random, 32);
+        var randomNorm = random.Next(2) == 0 ? Norm.LInf : Norm.L2;
+        double randomEps = randomNorm == Norm.LInf ? Between(random, 0.02, 0.2) : Between(random, 0.5, 3.0);
+        cases.Add((randomImages, randomLabels, randomNorm, randomEps, Math.Round(randomEps * Between(random, 0.1, 1.5), 4), FreshInputs.NewSeed(), "32 random test images"));
+        foreach (var (images, labels, norm, eps, alpha, seed, what) in cases)
         {
             // Start from a point inside the ball (as PGD does after its random start or a few steps).
-            var generator = new Generator(7);
+            var generator = new Generator(seed);
             var start = (images + Perturbations.RandomStart(images, eps, norm, generator)).clamp(0, 1);
             var (imagesCopy, startCopy, labelsCopy) = (images.clone(), start.clone(), labels.clone());
-            string call = $"PgdStep(baseline, 32 test images, a point of the ε-ball, labels, ε = {F(eps)}, α = {F(alpha)}, Norm.{norm})";
+            string call = $"PgdStep(baseline, {what}, a point of the ε-ball, labels, ε = {F(eps)}, α = {F(alpha)}, Norm.{norm})";
             var got = step(model, imagesCopy, startCopy, labelsCopy, eps, alpha, norm);
             if (ShapeProblem(call, got, images) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
             if (!Same(imagesCopy, images) || !Same(startCopy, start))
@@ -132,7 +147,7 @@ internal static class PgdChecks
             return CheckResult.Fail($"{call}: {mismatched} of {total} pixels differ from the expected step (largest difference " +
                                     $"{F((got - expected).abs().max().item<float>())}); {hint}.");
         }
-        return CheckResult.Pass("PgdStep matches one projected steepest-ascent step under L∞ and L2, including steps larger than ε");
+        return CheckResult.Pass("PgdStep matches one projected steepest-ascent step under L∞ and L2, including steps larger than ε, and on random test images at a random ε and α");
     }
 
     /// <summary>One untargeted PGD step from <paramref name="start"/>, as <see cref="Pgd"/> takes it.</summary>

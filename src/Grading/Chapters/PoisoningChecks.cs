@@ -36,17 +36,22 @@ internal static class PoisoningChecks
     {
         var poison = ctx.Evaluate<Func<Tensor, Tensor, double, int, (Tensor Images, Tensor Labels)>>("PoisonFraction");
         var trigger = new BackdoorTrigger();
-        foreach (var (count, fraction, target) in new[] { (10, 0.3, 7), (10, 0.25, 2), (8, 0.0, 1), (8, 1.0, 4), (7, 0.5, 0) })
+        // Fresh last: random test images, fraction and target class, which the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        int freshCount = random.Next(5, 13);
+        var cases = new[] { (10, 0.3, 7, false), (10, 0.25, 2, false), (8, 0.0, 1, false), (8, 1.0, 4, false), (7, 0.5, 0, false),
+                            (freshCount, Math.Round(random.NextDouble(), 2), random.Next(10), true) };
+        foreach (var (count, fraction, target, fresh) in cases)
         {
             using var scope = NewDisposeScope();
-            var (images, labels) = FirstTestImages(count);
+            var (images, labels) = fresh ? Take2(RandomTestImages(random, count)) : FirstTestImages(count);
             var (imagesCopy, labelsCopy) = (images.clone(), labels.clone());
             int k = (int)Math.Round(fraction * count, MidpointRounding.AwayFromZero);
             long[] rows = Enumerable.Range(0, k).Select(i => (long)i).ToArray();
             var expectedImages = trigger.ApplyTo(images, rows);
             var expectedLabels = labels.clone();
             if (k > 0) expectedLabels.narrow(0, 0, k).fill_(target);
-            string call = $"PoisonFraction({count} test images, their labels, fraction {F(fraction)}, targetClass {target})";
+            string call = $"PoisonFraction({count} {(fresh ? "random " : "")}test images, their labels, fraction {F(fraction)}, targetClass {target})";
 
             var (gotImages, gotLabels) = poison(images, labels, fraction, target);
             if (!Same(images, imagesCopy) || !Same(labels, labelsCopy))
@@ -74,8 +79,10 @@ internal static class PoisoningChecks
                 return CheckResult.Fail($"{call}: images {string.Join(", ", wrongRows)} differ from the expected ones. Hint: {hint}.");
             }
         }
-        return CheckResult.Pass("PoisonFraction stamps the trigger and the target label on exactly the first round(fraction·N) images, for fractions 0, 0.25, 0.3, 0.5 and 1, and leaves its inputs alone");
+        return CheckResult.Pass("PoisonFraction stamps the trigger and the target label on exactly the first round(fraction·N) images, for fractions 0, 0.25, 0.3, 0.5 and 1 and on random images and fraction, and leaves its inputs alone");
     }
+
+    private static (Tensor Images, Tensor Labels) Take2((Tensor Images, Tensor Labels, long[] Indices) picked) => (picked.Images, picked.Labels);
 
     private static long[] ChangedRows(Tensor before, Tensor after)
     {
@@ -96,14 +103,19 @@ internal static class PoisoningChecks
             ("the baseline and the PGD-AT model", Baseline, LazyPgdAt.Value),
             ("the TRADES model (handed over in training mode) and the baseline", LazyTrades.Value, Baseline),
         };
-        foreach (var (name, first, second) in pairs)
+        // Fresh last: random test images the submission cannot predict (fewer, to keep the check's cost).
+        var (randomImages, randomLabels, _) = RandomTestImages(FreshInputs.NewRandom(), 100);
+        using var randomData = new ImageDataset("100 random test images", randomImages.clone(), randomLabels.clone(), Test.ClassNames);
+        var cases = pairs.Select(p => (p.Name, p.First, p.Second, Images: images, Data: data)).ToList();
+        cases.Add(("the baseline and the PGD-AT model", Baseline, LazyPgdAt.Value, randomImages, randomData));
+        foreach (var (name, first, second, caseImages, caseData) in cases)
         {
-            double expected = ModelAgreement.Measure(first, second, data);
+            double expected = ModelAgreement.Measure(first, second, caseData);
             if (first == LazyTrades.Value) first.train();
             double got;
             try
             {
-                got = agreement(first, second, images.clone());
+                got = agreement(first, second, caseImages.clone());
             }
             finally
             {
@@ -114,18 +126,27 @@ internal static class PoisoningChecks
                 string hint = got > 1 ? "return a fraction in [0, 1], not a count" :
                     first == LazyTrades.Value ? "put both models in eval mode (model.eval()) first: in training mode dropout makes the predictions random" :
                     "compare first.forward(images).argmax(1) with second.forward(images).argmax(1) and average the matches";
-                return CheckResult.Fail($"Agreement of {name} on the first 300 test images = {F(got)}; expected {F(expected)}. Hint: {hint}.");
+                return CheckResult.Fail($"Agreement of {name} on {(caseData == data ? "the first 300 test images" : "100 random test images")} = {F(got)}; expected {F(expected)}. Hint: {hint}.");
             }
         }
-        return CheckResult.Pass("Agreement is the fraction of images on which two models predict the same class, in eval mode (checked on three pairs of shipped models)");
+        return CheckResult.Pass("Agreement is the fraction of images on which two models predict the same class, in eval mode (checked on three pairs of shipped models and on random test images)");
     }
 
     [ExerciseCheck(Set, "spectral-scores")]
     private static CheckResult SpectralScores(IExerciseContext ctx)
     {
         var scores = ctx.Evaluate<Func<Tensor, Tensor>>("SpectralScores");
+        // The seeded representations first, then fresh ones the submission cannot predict.
+        var problem = CheckSpectral(scores, new Generator(8), "");
+        if (problem is not null) return problem;
+        return CheckSpectral(scores, new Generator(FreshInputs.NewSeed()), "random ")
+               ?? CheckResult.Pass("SpectralScores = ((r − r̄)·v)² with v the top right singular vector of the centred representations (seeded and random ones)");
+    }
+
+    /// <summary>Compares SpectralScores with <see cref="SpectralSignatures.Scores"/> on representations drawn from <paramref name="generator"/>; a failure or null.</summary>
+    private static CheckResult? CheckSpectral(Func<Tensor, Tensor> scores, Generator generator, string what)
+    {
         using var scope = NewDisposeScope();
-        var generator = new Generator(8);
         // 60 clean representations and 8 outliers shifted along one direction, around a non-zero mean (centring matters).
         var direction = randn(new long[] { 12 }, generator: generator);
         var features = cat(new[] { randn(new long[] { 60, 12 }, generator: generator), randn(new long[] { 8, 12 }, generator: generator) + 2 * direction }, 0) + 3;
@@ -135,11 +156,10 @@ internal static class PoisoningChecks
         if (!Same(features, copy)) return CheckResult.Fail("SpectralScores changed the representations it was given; compute on a centred copy.");
         if (got is null || got.IsInvalid) return CheckResult.Fail("SpectralScores returned no tensor; return the scores, one per row.");
         if (got.numel() != expected.numel())
-            return CheckResult.Fail($"SpectralScores(68 representations of size 12) returned a tensor shaped {Shape(got)}; expected one score per row, shaped (68).");
+            return CheckResult.Fail($"SpectralScores(68 {what}representations of size 12) returned a tensor shaped {Shape(got)}; expected one score per row, shaped (68).");
         var flat = got.reshape(-1).to_type(ScalarType.Float32);
         double scale = expected.max().item<float>();
-        if ((flat - expected).abs().max().item<float>() <= 1e-3 * scale)
-            return CheckResult.Pass("SpectralScores = ((r − r̄)·v)² with v the top right singular vector of the centred representations");
+        if ((flat - expected).abs().max().item<float>() <= 1e-3 * scale) return null;
 
         string hint;
         var centred = features - features.mean(new long[] { 0 }, keepdim: true);
@@ -154,7 +174,7 @@ internal static class PoisoningChecks
             hint = "centre the rows first (subtract features.mean(new long[] { 0 }, keepdim: true)) and take the singular vector of the CENTRED matrix";
         else
             hint = "centred = features − mean row; (_, _, vh) = linalg.svd(centred, fullMatrices: false); v = vh[0]; scores = (centred · v)²";
-        return CheckResult.Fail($"SpectralScores(68 representations of size 12) differs from the expected scores by up to {F((flat - expected).abs().max().item<float>())} " +
+        return CheckResult.Fail($"SpectralScores(68 {what}representations of size 12) differs from the expected scores by up to {F((flat - expected).abs().max().item<float>())} " +
                                 $"(largest expected score {F(scale)}). Hint: {hint}.");
     }
 }

@@ -21,6 +21,9 @@ internal static class PrivacyChecks
     /// <summary>Draws per statistical test: the standard errors below are about 1 % of the scale.</summary>
     private const int Draws = 40_000;
 
+    /// <summary>Draws of the fresh random case: a quarter of a fixed case's, so the check costs about the same.</summary>
+    private const int FreshDraws = 10_000;
+
     [ExerciseCheck(Set, "laplace-mechanism")]
     private static CheckResult LaplaceMechanism(IExerciseContext ctx)
     {
@@ -84,7 +87,23 @@ internal static class PrivacyChecks
                     + $"(Gaussian noise of the same average size: about 1.7 %; uniform: never). Draw from the Laplace distribution, e.g. by inverting its CDF: "
                     + "with u uniform in [−½, ½), noise = −b·sign(u)·ln(1 − 2|u|).");
         }
-        return CheckResult.Pass("LaplaceMechanism adds symmetric Laplace(Δ/ε) noise (mean |noise| and tail checked on 40 000 draws) and refuses ε ≤ 0 and Δ ≤ 0");
+        // Fresh last: a random value, sensitivity, ε and seed the submission cannot predict; fewer draws (cost) and wider
+        // tolerances (5–6 standard errors, so a right answer fails about once in a million gradings).
+        {
+            var fresh = FreshInputs.NewRandom();
+            double trueValue = Between(fresh, -100, 100), sensitivity = Between(fresh, 0.2, 5), epsilon = Between(fresh, 0.1, 4);
+            int seed = fresh.Next();
+            double scale = sensitivity / epsilon;
+            var rng = Remote.RemoteRecipes.Random(seed);
+            double[] noise = Enumerable.Range(0, FreshDraws).Select(_ => mechanism(trueValue, sensitivity, epsilon, rng) - trueValue).ToArray();
+            double mean = noise.Average(), meanAbs = noise.Average(Math.Abs), positive = noise.Count(n => n > 0) / (double)FreshDraws;
+            string call = $"LaplaceMechanism({F(trueValue)}, sensitivity {F(sensitivity)}, ε {F(epsilon)}, new Random({seed})) (random inputs)";
+            if (!double.IsFinite(mean) || Math.Abs(mean) > 0.07 * scale || Math.Abs(positive - 0.5) > 0.025 || Math.Abs(meanAbs / scale - 1) > 0.06)
+                return CheckResult.Fail($"{call}: over {FreshDraws} draws the noise averages {F(mean)}, is positive {P(positive)} of the time and its mean absolute " +
+                                        $"value is {F(meanAbs)}; Laplace(b = Δ/ε = {F(scale)}) noise averages 0, is positive half of the time and has mean absolute value b. " +
+                                        "Compute the noise from the arguments you are given for every call.");
+        }
+        return CheckResult.Pass("LaplaceMechanism adds symmetric Laplace(Δ/ε) noise (mean |noise| and tail checked on 40 000 draws, and on random inputs) and refuses ε ≤ 0 and Δ ≤ 0");
     }
 
     [ExerciseCheck(Set, "clip-per-example")]
@@ -94,17 +113,31 @@ internal static class PrivacyChecks
         using var scope = NewDisposeScope();
         var generator = new TorchSharp.torch.Generator(55);
         // Two "parameters" of a batch of 6 examples; example 2 is short (left alone), example 4 is all zeros.
-        var weight = randn(new long[] { 6, 3, 4 }, generator: generator);
-        var bias = randn(new long[] { 6, 3 }, generator: generator);
-        weight[2].mul_(0.01);
-        bias[2].mul_(0.01);
-        weight[4].zero_();
-        bias[4].zero_();
-        foreach (double maxNorm in new[] { 1.0, 2.5 })
+        var fixedWeight = randn(new long[] { 6, 3, 4 }, generator: generator);
+        var fixedBias = randn(new long[] { 6, 3 }, generator: generator);
+        fixedWeight[2].mul_(0.01);
+        fixedBias[2].mul_(0.01);
+        fixedWeight[4].zero_();
+        fixedBias[4].zero_();
+        var cases = new[] { 1.0, 2.5 }.Select(c => (Weight: fixedWeight, Bias: fixedBias, MaxNorm: c, What: "")).ToList();
+        // Fresh last: random gradients of random sizes and a random C, which the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        var freshGenerator = new TorchSharp.torch.Generator(FreshInputs.NewSeed());
+        int examples = random.Next(4, 10);
+        double freshC = Between(random, 0.5, 4);
+        // Per-example norms of 0.2–0.8·C or 1.5–5·C, at least one of each, so that clipping none or all of them fails.
+        int shortOne = random.Next(examples), longOne = (shortOne + random.Next(1, examples)) % examples;
+        var targetNorms = tensor(Enumerable.Range(0, examples).Select(i => (float)(freshC * ((i == shortOne || random.Next(2) == 0) && i != longOne
+            ? Between(random, 0.2, 0.8) : Between(random, 1.5, 5)))).ToArray());
+        var freshWeight = randn(new long[] { examples, 3, 4 }, generator: freshGenerator);
+        var freshBias = randn(new long[] { examples, 3 }, generator: freshGenerator);
+        var factors = targetNorms / PerExampleClipping.Norms(new[] { freshWeight, freshBias });
+        cases.Add((freshWeight * factors.view(-1, 1, 1), freshBias * factors.view(-1, 1), freshC, "random "));
+        foreach (var (weight, bias, maxNorm, what) in cases)
         {
             Tensor[] inputs = { weight.clone(), bias.clone() };
             Tensor[] expected = PerExampleClipping.Clip(new[] { weight, bias }, maxNorm);
-            string call = $"ClipPerExample([weight {Shape(weight)}, bias {Shape(bias)}], C = {F(maxNorm)})";
+            string call = $"ClipPerExample([{what}weight {Shape(weight)}, {what}bias {Shape(bias)}], C = {F(maxNorm)})";
             var got = clip(inputs, maxNorm);
             if (!Same(inputs[0], weight) || !Same(inputs[1], bias))
                 return CheckResult.Fail($"{call} changed the gradients it was given; return new tensors (e.g. g * factor, not g.mul_(factor)).");
@@ -122,7 +155,7 @@ internal static class PrivacyChecks
             return CheckResult.Fail($"{call}: the clipped per-example norms (all parameters together) are [{string.Join(", ", norms.Select(n => F(n)))}], "
                 + $"expected [{string.Join(", ", PerExampleClipping.Norms(expected).data<float>().ToArray().Select(n => F(n)))}]. Hint: {hint}.");
         }
-        return CheckResult.Pass("ClipPerExample scales each example's whole gradient by min(1, C/‖gᵢ‖), as PerExampleClipping.Clip does");
+        return CheckResult.Pass("ClipPerExample scales each example's whole gradient by min(1, C/‖gᵢ‖), as PerExampleClipping.Clip does, also on random gradients at a random C");
     }
 
     private static string ClippingHint(Tensor weight, Tensor bias, double maxNorm, Tensor[] got)
@@ -146,7 +179,11 @@ internal static class PrivacyChecks
     private static CheckResult EpsilonFromAccountant(IExerciseContext ctx)
     {
         var epsilonAfter = ctx.Evaluate<Func<int, int, int, double, double, double>>("EpsilonAfter");
-        foreach (var (epochs, batch, size, sigma, delta) in new[] { (20, 512, 60_000, 1.0, 1e-5), (3, 256, 60_000, 0.7, 1e-5), (50, 64, 10_000, 2.0, 1e-6) })
+        // Fresh last: a random training run (epochs, B, N, σ, δ) the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        int freshSize = random.Next(5_000, 70_000);
+        var fresh = (random.Next(1, 40), random.Next(32, 1025), freshSize, Between(random, 0.6, 3), Math.Pow(10, -random.Next(5, 8)));
+        foreach (var (epochs, batch, size, sigma, delta) in new[] { (20, 512, 60_000, 1.0, 1e-5), (3, 256, 60_000, 0.7, 1e-5), (50, 64, 10_000, 2.0, 1e-6), fresh })
         {
             double q = (double)batch / size;
             int steps = epochs * Math.Max(1, (int)Math.Round(1 / q));
@@ -164,7 +201,7 @@ internal static class PrivacyChecks
                 : "q = B/N, steps = epochs · round(N/B); accountant.Step(σ, q, steps), then accountant.GetEpsilon(δ)";
             return CheckResult.Fail($"{call} returned {F(got)}, expected ε = {F(expected)} (q = {F(q)}, {steps} steps). Hint: {hint}.");
         }
-        return CheckResult.Pass("EpsilonAfter reads ε from the RDP accountant with q = B/N and epochs·round(N/B) steps");
+        return CheckResult.Pass("EpsilonAfter reads ε from the RDP accountant with q = B/N and epochs·round(N/B) steps, also for a random training run");
     }
 
     private static double Epsilon(IPrivacyAccountant accountant, double sigma, double q, int steps, double delta)

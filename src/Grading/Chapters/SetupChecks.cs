@@ -39,7 +39,33 @@ internal static class SetupChecks
             if (!Same(clean, c.Clean) || !Same(candidate, c.Candidate))
                 return CheckResult.Fail($"{call} changed its inputs; compute on copies (e.g. candidate - clean makes a new tensor) instead of in-place operations.");
         }
-        return CheckResult.Pass("WithinBudget is right on 7 batches: L∞ and L2 balls, the pixel box [0, 1], budgets met exactly, per-example answers");
+        return CheckResult.Pass("WithinBudget is right on 7 batches (L∞ and L2 balls, the pixel box [0, 1], budgets met exactly, per-example answers) and on a random batch");
+    }
+
+    /// <summary>
+    /// Five random examples, each scaled to 0.3–0.85 or 1.2–2 times ε (far from the boundary) and clamped to [0, 1]; the answer is
+    /// computed from the candidate as built.
+    /// </summary>
+    private static Case RandomCase(Random random)
+    {
+        const int n = 5;
+        var norm = random.Next(2) == 0 ? Norm.LInf : Norm.L2;
+        double eps = norm == Norm.LInf ? Between(random, 0.05, 0.15) : Between(random, 0.5, 2.0);
+        var generator = new Generator(FreshInputs.NewSeed());
+        var clean = rand(new long[] { n, 1, 28, 28 }, generator: generator) * 0.6 + 0.2;
+        var direction = rand(clean.shape, generator: generator) * 2 - 1;
+        var unit = direction / Perturbations.ViewPerExample(Perturbations.Norms(direction, norm), direction);
+        // At least one example inside and one outside, so that no constant answer passes.
+        int inside = random.Next(n), outside = (inside + random.Next(1, n)) % n;
+        float[] ratios = Enumerable.Range(0, n).Select(i => (float)((i == inside || random.Next(2) == 0) && i != outside
+            ? 0.3 + 0.55 * random.NextDouble() : 1.2 + 0.8 * random.NextDouble())).ToArray();
+        var candidate = (clean + unit * tensor(ratios).view(n, 1, 1, 1) * eps).clamp(0, 1);
+        float[] sizes = Perturbations.Norms(candidate - clean, norm).data<float>().ToArray();
+        string name = norm == Norm.LInf ? "‖δ‖∞" : "‖δ‖₂";
+        return new Case($"a random batch of {n} images (norms {string.Join(", ", sizes.Select(v => F(v)))})", eps, norm,
+            clean.DetachFromDisposeScope(), candidate.DetachFromDisposeScope(),
+            sizes.Select(v => v <= eps + 1e-6).ToArray(),
+            sizes.Select(v => v <= eps + 1e-6 ? $"{name} = {F(v)} ≤ ε and the pixels stay in [0, 1]" : $"{name} = {F(v)} > ε").ToArray());
     }
 
     private static string Lower(bool value) => value ? "true" : "false";
@@ -127,5 +153,7 @@ internal static class SetupChecks
             yield return new Case("a batch of one unchanged image", 0.0, Norm.L2, clean, clean.clone().DetachFromDisposeScope(), [true],
                 ["a budget of 0 allows exactly the clean image"]);
         }
+        // 8. Fresh: a batch the submission cannot predict (random images, norm, ε and per-example sizes inside or outside the ball).
+        yield return RandomCase(FreshInputs.NewRandom());
     }
 }

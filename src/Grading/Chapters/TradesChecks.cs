@@ -45,13 +45,14 @@ internal static class TradesChecks
         ctx.Evaluate<Func<Tensor, Tensor, Tensor, double, Tensor>>("TradesLoss");
         var lossAndGradients = ctx.Evaluate<Func<Tensor, Tensor, Tensor, double, Tensor[]>>(LossAndGradients);
         using var scope = NewDisposeScope();
-        var generator = new Generator(11);
-        var clean = randn(new long[] { 16, 10 }, generator: generator) * 3;
-        var adversarial = clean + randn(new long[] { 16, 10 }, generator: generator) * 2;
-        var labels = randint(0, 10, new long[] { 16 }, generator: generator);
-        foreach (double beta in new[] { 6.0, 1.0, 0.0 })
+        var (fixedClean, fixedAdversarial, fixedLabels) = Logits(new Generator(11));
+        var cases = new[] { 6.0, 1.0, 0.0 }.Select(beta => (Clean: fixedClean, Adversarial: fixedAdversarial, Labels: fixedLabels, Beta: beta, What: "")).ToList();
+        // Fresh last: random logits and a random β, which the submission cannot predict.
+        var (randomClean, randomAdversarial, randomLabels) = Logits(new Generator(FreshInputs.NewSeed()));
+        cases.Add((randomClean, randomAdversarial, randomLabels, Between(FreshInputs.NewRandom(), 0.5, 10), "random "));
+        foreach (var (clean, adversarial, labels, beta, what) in cases)
         {
-            string call = $"TradesLoss(16 clean logit rows, 16 adversarial logit rows, labels, β = {F(beta)})";
+            string call = $"TradesLoss(16 {what}clean logit rows, 16 {what}adversarial logit rows, labels, β = {F(beta)})";
             var result = lossAndGradients(clean.clone(), adversarial.clone(), labels.clone(), beta);
             if (result is null || result.Length == 0) return CheckResult.Fail($"{call} returned no tensor; return the loss as a scalar tensor.");
             var got = result[0];
@@ -82,7 +83,15 @@ internal static class TradesChecks
                                             "the value is right, so some part of the computation is detached (e.g. built from .data<float>() or detach()).");
             }
         }
-        return CheckResult.Pass("TradesLoss = CE(f(x), y) + β·KL(f(x) ‖ f(x′)) (batch mean), with the right value and gradients for β = 6, 1 and 0");
+        return CheckResult.Pass("TradesLoss = CE(f(x), y) + β·KL(f(x) ‖ f(x′)) (batch mean), with the right value and gradients for β = 6, 1 and 0 and for random logits at a random β");
+    }
+
+    /// <summary>16 rows of clean logits, adversarial logits near them and labels, drawn from <paramref name="generator"/>.</summary>
+    private static (Tensor Clean, Tensor Adversarial, Tensor Labels) Logits(Generator generator)
+    {
+        var clean = randn(new long[] { 16, 10 }, generator: generator) * 3;
+        var adversarial = clean + randn(new long[] { 16, 10 }, generator: generator) * 2;
+        return (clean, adversarial, randint(0, 10, new long[] { 16 }, generator: generator));
     }
 
     private static (double Natural, double Kl) Terms(Tensor clean, Tensor adversarial, Tensor labels)
@@ -150,6 +159,21 @@ internal static class TradesChecks
         var all = parts(labels.clone(), labels.clone(), labels.clone());
         if (all.Natural != 0 || all.Boundary != 0)
             return CheckResult.Fail($"With every prediction right and no attack success, RobustErrorParts returned (Natural {F(all.Natural)}, Boundary {F(all.Boundary)}); expected (0, 0).");
-        return CheckResult.Pass("RobustErrorParts splits robust error into natural error (0.4) and boundary error (0.3) on every case, and gives (0, 0) for a perfect model");
+
+        // Fresh last: random predictions the submission cannot predict.
+        var random = FreshInputs.NewRandom();
+        const int n = 50;
+        long[] randomLabels = Enumerable.Range(0, n).Select(_ => (long)random.Next(10)).ToArray();
+        // About 70 % right without attack, and the attack flips about half of the predictions.
+        long[] randomClean = randomLabels.Select(y => random.NextDouble() < 0.7 ? y : (y + random.Next(1, 10)) % 10).ToArray();
+        long[] randomAdversarial = randomClean.Select(p => random.NextDouble() < 0.5 ? p : (p + random.Next(1, 10)) % 10).ToArray();
+        double randomNatural = Enumerable.Range(0, n).Count(i => randomClean[i] != randomLabels[i]) / (double)n;
+        double randomBoundary = Enumerable.Range(0, n).Count(i => randomClean[i] == randomLabels[i] && randomAdversarial[i] != randomClean[i]) / (double)n;
+        var fresh = parts(tensor(randomClean), tensor(randomAdversarial), tensor(randomLabels));
+        if (Math.Abs(fresh.Natural - randomNatural) > 1e-9 || Math.Abs(fresh.Boundary - randomBoundary) > 1e-9)
+            return CheckResult.Fail($"RobustErrorParts on {n} random predictions (labels [{string.Join(", ", randomLabels)}], clean [{string.Join(", ", randomClean)}], " +
+                                    $"adversarial [{string.Join(", ", randomAdversarial)}]) returned (Natural {F(fresh.Natural)}, Boundary {F(fresh.Boundary)}); " +
+                                    $"expected (Natural {F(randomNatural)}, Boundary {F(randomBoundary)}): natural = mean(clean ≠ labels), boundary = mean(clean == labels & adversarial ≠ clean).");
+        return CheckResult.Pass("RobustErrorParts splits robust error into natural error (0.4) and boundary error (0.3) on every case, gives (0, 0) for a perfect model and is right on random predictions");
     }
 }
