@@ -81,9 +81,20 @@ public sealed class NumericsGuard
     {
         ArgumentNullException.ThrowIfNull(model);
         if (Shared.Outcome is { State: not GuardState.Refused }) return; // decided and fine: attacks call this every step
-        if (model.modules().Prepend(model).Any(m => m is Conv2d conv && conv.weight is { } w && w.device_type == TorchSharp.DeviceType.CPU))
+        // A model without convolutions never makes the decision, so remember it instead of walking its modules every step.
+        if (WithoutConvolutions.TryGetValue(model, out _)) return;
+        var convolutions = model.modules().Prepend(model).OfType<Conv2d>().ToList();
+        if (convolutions.Count == 0)
+        {
+            WithoutConvolutions.AddOrUpdate(model, model);
+            return;
+        }
+        if (convolutions.Any(conv => conv.weight is { } w && w.device_type == TorchSharp.DeviceType.CPU))
             Shared.Ensure();
     }
+
+    /// <summary>Models seen to have no Conv2d (their layers do not change; weak keys, so they are not kept alive).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<nn.Module, nn.Module> WithoutConvolutions = new();
 
     /// <summary>The shared guard's check: the self-test on first use, then the cached decision.</summary>
     /// <exception cref="NumericsFaultException">The self-test failed and nothing corrected it.</exception>
