@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Scripting;
 using ModelSecurity.Grading;
 using ModelSecurity.Notebooks.Execution;
 
@@ -24,26 +22,10 @@ internal sealed class LiveExerciseContext(NotebookEngine engine, string exercise
         {
             return engine.EvaluateFromRunningCell<T>(expression);
         }
-        catch (CompilationErrorException e)
-        {
-            var first = e.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
-            string detail = first is null ? e.Message : $"{first.Id}: {first.GetMessage()}";
-            throw new ExerciseEvaluationException(first?.Id == "CS0103"
-                ? $"`{expression}` is not defined yet: define {expression} in the exercise cell above and run that cell first " +
-                  "(if it shows a compile error, fix that and run it again)."
-                : $"`{expression}` does not have the form the exercise asks for ({Describe(typeof(T))}); keep the signature given in the exercise cell ({detail}).", e);
-        }
         catch (Exception e) when (e is not ExerciseEvaluationException and not InvalidOperationException)
         {
-            throw new ExerciseEvaluationException($"evaluating `{expression}` failed: {e.GetType().Name}: {e.Message}", e);
+            throw EvaluationFailures.Explain(expression, typeof(T), e,
+                $"yet: define {expression} in the exercise cell above and run that cell first (if it shows a compile error, fix that and run it again).");
         }
     }
-
-    private static string Describe(Type type) =>
-        typeof(Delegate).IsAssignableFrom(type) && type.GetMethod("Invoke") is { } invoke
-            ? $"a method ({string.Join(", ", invoke.GetParameters().Select(p => Short(p.ParameterType)))}) → {Short(invoke.ReturnType)}"
-            : Short(type);
-
-    private static string Short(Type type) =>
-        type.IsGenericType ? type.Name.Split('`')[0] + "<" + string.Join(", ", type.GetGenericArguments().Select(Short)) + ">" : type.Name;
 }
