@@ -23,7 +23,7 @@ public sealed class TrainRobustCommand : ICommand
     public string Summary => "adversarially train a model (PGD-AT, fast AT or TRADES) and evaluate it with the robustness protocol";
 
     public string Help => $"""
-        Usage: course train-robust --method pgd-at|fast-at|trades [--epochs N] [--beta B] [--subset N]
+        Usage: course train-robust --method pgd-at|fast-at|trades [--epochs N] [--beta B] [--architecture A] [--subset N]
                                    [--save PATH | --ship] [--eval-subset N] [--curve-images N]
                                    [--sanity] [--device D]
 
@@ -43,6 +43,8 @@ public sealed class TrainRobustCommand : ICommand
           --method M        pgd-at, fast-at or trades (required)
           --epochs N        override the recipe's number of epochs
           --beta B          TRADES's β (trades only; default 6)
+          --architecture A  override the recipe's network ({string.Join(", ", ModelZoo.Architectures)}); with
+                            --ship the checkpoint keeps the method's shipped file name
           --subset N        train on N random training images (quick trials; such a model is never shipped;
                             fast-at's early-stopping check then attacks at most N images)
           --save PATH       where to save the checkpoint (default: artifacts/<shipped file name>)
@@ -58,7 +60,7 @@ public sealed class TrainRobustCommand : ICommand
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        new("method", true), new("epochs", true), new("beta", true), new("subset", true), new("save", true), new("ship", false),
+        new("method", true), new("epochs", true), new("beta", true), new("architecture", true), new("subset", true), new("save", true), new("ship", false),
         new("eval-subset", true), new("curve-images", true), new("sanity", false), new("device", true),
     ];
 
@@ -76,6 +78,12 @@ public sealed class TrainRobustCommand : ICommand
             if (method != "trades") throw new UsageException("--beta is TRADES's β and goes with --method trades");
             recipe = recipe with { Beta = double.TryParse(beta, NumberStyles.Float, CultureInfo.InvariantCulture, out double b) && b >= 0 && double.IsFinite(b)
                 ? b : throw new UsageException($"--beta takes a number ≥ 0, not '{beta}'") };
+        }
+        if (args.Value("architecture") is { } architecture)
+        {
+            string known = ModelZoo.Architectures.FirstOrDefault(a => string.Equals(a, architecture.Trim(), StringComparison.OrdinalIgnoreCase))
+                ?? throw new UsageException($"--architecture must be one of {string.Join(", ", ModelZoo.Architectures)}, not '{architecture}'");
+            recipe = recipe with { Training = recipe.Training with { Architecture = known } };
         }
         if (args.Value("subset") is { } subset)
         {

@@ -74,15 +74,44 @@ public sealed class ImageDataset : IDisposable
     {
         ThrowIfDisposed();
         CheckCount(count, nameof(count));
+        long[] chosen = ChooseDistinct(count, seed).Select(i => (long)i).Order().ToArray();
+        return Derive($"{Name} (random {count}, seed {seed})", chosen);
+    }
+
+    /// <summary><paramref name="count"/> distinct indices drawn uniformly (a partial Fisher–Yates shuffle), the same for the same seed.</summary>
+    private IEnumerable<int> ChooseDistinct(int count, int seed)
+    {
         int[] order = Enumerable.Range(0, Count).ToArray();
         var random = new Random(seed);
-        for (int i = 0; i < count; i++) // partial Fisher-Yates: the first count entries are a uniform sample
+        for (int i = 0; i < count; i++)
         {
             int j = random.Next(i, Count);
             (order[i], order[j]) = (order[j], order[i]);
         }
-        long[] chosen = order.Take(count).Select(i => (long)i).Order().ToArray();
-        return Derive($"{Name} (random {count}, seed {seed})", chosen);
+        return order.Take(count);
+    }
+
+    /// <summary>
+    /// Splits the set into two disjoint parts: <paramref name="validationCount"/> random examples held out for validation
+    /// (learning curves, early stopping, choosing hyper-parameters) and the rest for training. Use it on the training set,
+    /// so that the test set is touched only for the final numbers. The same seed gives the same split.
+    /// </summary>
+    /// <param name="validationCount">Examples held out, 1 .. <see cref="Count"/> - 1.</param>
+    /// <param name="seed">Seed of the choice.</param>
+    /// <returns>The remaining examples (Train) and the held-out ones (Validation), each in original order; both are copies the caller disposes.</returns>
+    /// <exception cref="ArgumentException"><paramref name="validationCount"/> leaves no example on one side.</exception>
+    public (ImageDataset Train, ImageDataset Validation) SplitValidation(int validationCount, int seed = 0)
+    {
+        ThrowIfDisposed();
+        if (validationCount < 1 || validationCount >= Count)
+            throw new ArgumentException(
+                $"Data set '{Name}' has {Count} examples; a validation split must hold out between 1 and {Count - 1} of them, not {validationCount}.",
+                nameof(validationCount));
+        var held = new HashSet<int>(ChooseDistinct(validationCount, seed));
+        long[] validation = held.Order().Select(i => (long)i).ToArray();
+        long[] rest = Enumerable.Range(0, Count).Where(i => !held.Contains(i)).Select(i => (long)i).ToArray();
+        return (Derive($"{Name} (training part, {validationCount} held out, seed {seed})", rest),
+                Derive($"{Name} (validation, {validationCount} held out, seed {seed})", validation));
     }
 
     /// <summary>The first <paramref name="count"/> examples, copied.</summary>

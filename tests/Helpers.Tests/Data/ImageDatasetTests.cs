@@ -77,6 +77,27 @@ public class ImageDatasetTests
     }
 
     [Fact]
+    public void AValidationSplitIsDisjointFromTheTrainingPartCoversEverythingAndRepeatsPerSeed()
+    {
+        using var scope = NewDisposeScope();
+        using var data = TestData.Dataset(100);
+        var (train, validation) = data.SplitValidation(20, seed: 3);
+        var (train2, validation2) = data.SplitValidation(20, seed: 3);
+        var (_, otherValidation) = data.SplitValidation(20, seed: 4);
+        long[] trainIds = TestData.Ids(train.Images, 100), validationIds = TestData.Ids(validation.Images, 100);
+        Assert.Equal(80, train.Count);
+        Assert.Equal(20, validation.Count);
+        Assert.Empty(trainIds.Intersect(validationIds));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), trainIds.Concat(validationIds).Order());
+        Assert.Equal(validationIds, TestData.Ids(validation2.Images, 100));
+        Assert.Equal(trainIds, TestData.Ids(train2.Images, 100));
+        Assert.NotEqual(validationIds, TestData.Ids(otherValidation.Images, 100));
+        Assert.Equal(validationIds.Select(id => id % 10), validation.Labels.data<long>().ToArray());
+        Assert.Contains("between 1 and 99", Assert.Throws<ArgumentException>(() => data.SplitValidation(100)).Message);
+        Assert.Throws<ArgumentException>(() => data.SplitValidation(0));
+    }
+
+    [Fact]
     public void SubsetOfEverythingIsAnIndependentCopy()
     {
         using var scope = NewDisposeScope();
