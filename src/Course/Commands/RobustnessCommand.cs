@@ -144,14 +144,7 @@ public sealed class RobustnessCommand : ICommand
         context.Out.WriteLine(table);
         if (JsonPath(args) is { } json)
         {
-            AtomicFile.WriteAllText(json, JsonSerializer.Serialize(new
-            {
-                checkpoint = Path.GetFileName(path), info.Architecture, info.Dataset, images = data.Count, seed,
-                version = autoAttack.Version, norm = norm == Norm.LInf ? "Linf" : "L2", epsilon = eps, earlyExit,
-                cleanAccuracy = report.CleanAccuracy, cleanInterval = new[] { report.CleanInterval.Lower, report.CleanInterval.Upper },
-                robustAccuracy = report.RobustAccuracy, robustInterval = new[] { report.RobustInterval.Lower, report.RobustInterval.Upper },
-                stages = report.Stages, brokenBy = report.BrokenBy, seconds = report.Seconds,
-            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            new StoredEvaluation(Path.GetFileName(path), info.Architecture, info.Dataset, data.Name, autoAttack.Version, seed, report).Save(json);
             context.Out.WriteLine($"Wrote {json}");
         }
         if (args.Value("markdown") is { } markdown)
