@@ -107,6 +107,41 @@ public class FormattingTests
     }
 
     [Fact]
+    public async Task LinqResultsAndAnonymousObjectsAreReadableTextWithTheirValuesNotTypeNames()
+    {
+        var engine = Engine();
+        // Rows of anonymous objects, capped with "… N more" like the HTML table; a nested LINQ sequence shows its items.
+        var rows = await Result(engine, "Enumerable.Range(0, 23).Select(i => new { Step = i, Rates = new[] { 0.5, 0.25 }.Select(r => r * i) })");
+        string plain = Plain(rows);
+        Assert.StartsWith("23 rows\nStep  Rates\n0     [0, 0]\n1     [0.5, 0.25]\n", plain);
+        Assert.EndsWith("19    [9.5, 4.75]\n… 3 more", plain);
+        Assert.Contains("<td>1</td><td>[0.5, 0.25]</td>", rows.Value.Data["text/html"]);
+        // A scalar sequence is a list, truncated after MaxItems.
+        Assert.Equal("25 items [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, … 15 more]", Plain(await Result(engine, "Enumerable.Range(0, 25).Select(i => i * 2)")));
+        // One anonymous object, a tuple and a table cell holding sequences, anonymous objects and lists.
+        Assert.Equal("{ Model = baseline, Accuracy = [0.9, 0.1, 0, 0, 0, …], Best = { Eps = 0, Acc = 0.9 } }",
+            Plain(await Result(engine, "new { Model = \"baseline\", Accuracy = new[] { 0.9, 0.1, 0, 0, 0, 0 }.Where(a => a >= 0), Best = new { Eps = 0, Acc = 0.9 } }")));
+        Assert.Equal("(3, [1, 2])", Plain(await Result(engine, "(3, new List<int> { 1, 2 })")));
+        var dictionary = Plain(await Result(engine, "new[] { \"FGSM\", \"PGD\" }.ToDictionary(a => a, a => new { Length = a.Length })"));
+        Assert.Equal("2 rows\nKey   Value\nFGSM  { Length = 4 }\nPGD   { Length = 3 }", dictionary);
+        foreach (string text in new[] { plain, dictionary })
+        {
+            Assert.DoesNotContain("d__", text);
+            Assert.DoesNotContain("<>", text);
+            Assert.DoesNotContain("System.", text);
+        }
+    }
+
+    [Fact]
+    public async Task DisplayAsTheLastExpressionShowsTheValueOnce()
+    {
+        var cells = await RunCells(Engine(), "display(new[] { 1, 2 }.Select(i => new { I = i }))");
+        var output = Assert.IsType<DisplayOutput>(Assert.Single(cells[0].Outputs));
+        Assert.False(output.IsResult);
+        Assert.Equal("2 rows\nI\n1\n2", Plain(output));
+    }
+
+    [Fact]
     public void MoreFormattersCanBeRegistered()
     {
         var registry = FormatterRegistry.CreateDefault();

@@ -282,7 +282,8 @@ public sealed class NotebookEngine
                 context.Add(error);
                 return (CellStatus.Failed, error);
             }
-            if (HasTrailingExpression(directives.Code) && next.ReturnValue is { } value)
+            // A cell ending in display(x) without ';' already showed x: its handle is not a result to show as well.
+            if (HasTrailingExpression(directives.Code) && next.ReturnValue is { } value and not Scripting.DisplayedValue)
             {
                 var bundle = Formatters.Format(value, context.DisplayContext);
                 context.Add(new DisplayOutput(bundle, IsResult: true, ExecutionCount: context.ExecutionCount));

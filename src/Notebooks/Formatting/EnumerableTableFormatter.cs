@@ -47,7 +47,14 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
         string? typeName = IsNameable(value.GetType()) ? FriendlyTypeName(value.GetType()) : null;
         if (value is IDictionary)
         {
-            var rows = items.Select(i => i is DictionaryEntry e ? new object?[] { e.Key, e.Value } : new object?[] { i, null }).ToList();
+            // A generic dictionary enumerates KeyValuePair<K, V>, the non-generic one DictionaryEntry.
+            var rows = items.Select(i => i switch
+            {
+                DictionaryEntry e => new object?[] { e.Key, e.Value },
+                not null when i.GetType() is { IsGenericType: true } t && t.GetGenericTypeDefinition() == typeof(KeyValuePair<,>) =>
+                    [t.GetProperty("Key")!.GetValue(i), t.GetProperty("Value")!.GetValue(i)],
+                _ => new object?[] { i, null },
+            }).ToList();
             return Table(typeName, ["Key", "Value"], rows, total, countIsExact, context);
         }
 
@@ -101,14 +108,7 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
         return FormattedValue.Html(html.ToString(), plain.ToString().TrimEnd('\n'));
     }
 
-    private static string CellText(object? value) => Clip(FormatterRegistry.PlainText(value is IEnumerable e and not string ? Summarize(e) : value), CellTextLimit);
-
-    private static string Summarize(IEnumerable sequence)
-    {
-        var first = sequence.Cast<object?>().Take(6).ToList();
-        string joined = string.Join(", ", first.Take(5).Select(FormatterRegistry.PlainText));
-        return "[" + joined + (first.Count > 5 ? ", …" : "") + "]";
-    }
+    private static string CellText(object? value) => Clip(FormatterRegistry.PlainText(value), CellTextLimit);
 
     /// <summary>"List&lt;Double&gt; (4 items)" for nameable types, else "4 items"; "rows" for tables.</summary>
     private static string Heading(string? typeName, long total, bool countIsExact, string noun)
@@ -174,7 +174,7 @@ public sealed class EnumerableTableFormatter : IDisplayFormatter
 
     internal static string FriendlyTypeName(Type type)
     {
-        if (type.Name.StartsWith("<>f__AnonymousType", StringComparison.Ordinal)) return "anonymous";
+        if (FormatterRegistry.IsAnonymous(type)) return "anonymous";
         if (type.IsArray) return FriendlyTypeName(type.GetElementType()!) + "[" + new string(',', type.GetArrayRank() - 1) + "]";
         if (!type.IsGenericType) return type.Name;
         string name = type.Name;

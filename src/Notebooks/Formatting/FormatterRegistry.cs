@@ -1,5 +1,8 @@
+using System.Collections;
 using System.Globalization;
 using System.Net;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using ModelSecurity.Notebooks.Format;
 
 namespace ModelSecurity.Notebooks.Formatting;
@@ -67,15 +70,65 @@ public sealed class FormatterRegistry
         return new FormattedValue(data.Count > 0 ? data : bundle.Data, bundle.Metadata);
     }
 
-    /// <summary>A short plain-text form of any value, used for nested values such as table cells.</summary>
-    public static string PlainText(object? value) => value switch
+    /// <summary>Items a nested sequence shows before "…".</summary>
+    private const int NestedItems = 5;
+
+    /// <summary>How deep anonymous objects, tuples and sequences inside each other are written out before "…".</summary>
+    private const int NestedDepth = 3;
+
+    /// <summary>
+    /// A short plain-text form of any value, used for nested values such as table cells. Anonymous objects, tuples and
+    /// sequences are written member by member, because their own ToString names compiler types for what they hold
+    /// (<c>{ Rates = System.Linq.Enumerable+ArraySelectIterator`2[…] }</c>); a sequence shows its first items.
+    /// </summary>
+    public static string PlainText(object? value) => PlainText(value, NestedDepth);
+
+    private static string PlainText(object? value, int depth) => value switch
     {
         null => "<null>",
         string s => s,
         bool b => b ? "true" : "false",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ when IsAnonymous(value.GetType()) => depth == 0 ? "{ … }" : "{ " + string.Join(", ", value.GetType()
+            .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => p.Name + " = " + PlainText(Read(p, value), depth - 1))) + " }",
+        ITuple tuple => depth == 0 ? "(…)" : "(" + string.Join(", ", Enumerable.Range(0, tuple.Length).Select(i => PlainText(tuple[i], depth - 1))) + ")",
+        IEnumerable sequence when !OverridesToString(value.GetType()) => depth == 0 ? "[…]" : Items(sequence, depth - 1),
         _ => value.ToString() ?? value.GetType().Name,
     };
+
+    private static string Items(IEnumerable sequence, int depth)
+    {
+        var first = new List<string>();
+        bool more = false;
+        foreach (object? item in sequence)
+        {
+            if (first.Count == NestedItems) { more = true; break; }
+            first.Add(PlainText(item, depth));
+        }
+        return "[" + string.Join(", ", first) + (more ? ", …" : "") + "]";
+    }
+
+    /// <summary>True for the compiler's anonymous types (<c>new { A = 1 }</c>).</summary>
+    internal static bool IsAnonymous(Type type) =>
+        type.Name.Contains("AnonymousType", StringComparison.Ordinal) && type.Name.StartsWith("<>", StringComparison.Ordinal)
+        && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
+
+    // Sequences with a ToString of their own (e.g. tensors) keep it; List<T> and LINQ iterators only have object's type name.
+    private static bool OverridesToString(Type type) =>
+        type.GetMethod(nameof(ToString), Type.EmptyTypes)?.DeclaringType is { } declaring && declaring != typeof(object);
+
+    private static object? Read(PropertyInfo property, object item)
+    {
+        try
+        {
+            return property.GetValue(item);
+        }
+        catch (TargetInvocationException e)
+        {
+            return $"<{e.InnerException?.GetType().Name ?? e.GetType().Name}>";
+        }
+    }
 
     private FormattedValue FormatObject(object value, DisplayContext context)
     {
