@@ -88,5 +88,5 @@ public sealed record PairedComparison(string NameA, string NameB, int BothRight,
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{NameA} {RateA:P1} vs {NameB} {RateB:P1} on the same {Count} points: difference {Difference * 100:+0.0;-0.0;0.0} points, " +
         $"95 % interval [{DifferenceInterval.Lower * 100:+0.0;-0.0;0.0}, {DifferenceInterval.Upper * 100:+0.0;-0.0;0.0}]; " +
-        $"only {NameA} right on {OnlyA}, only {NameB} on {OnlyB}; McNemar exact p = {PValue:0.###}");
+        $"only {NameA} right on {OnlyA}, only {NameB} on {OnlyB}; McNemar exact p {(PValue < 0.001 ? "< 0.001" : $"= {PValue:0.###}")}");
 }

@@ -30,6 +30,15 @@ public class PairedComparisonTests
     }
 
     [Fact]
+    public void ATinyPValueIsPrintedAsABoundNotAsZero()
+    {
+        // 1729 vs 183 discordant pairs: p underflows far below what three decimals show.
+        string tiny = new PairedComparison("clean", "noisy", BothRight: 7471, OnlyA: 1729, OnlyB: 183, BothWrong: 617).ToString();
+        Assert.EndsWith("McNemar exact p < 0.001", tiny);
+        Assert.EndsWith("McNemar exact p = 0.039", new PairedComparison("A", "B", 50, 10, 2, 38).ToString());
+    }
+
+    [Fact]
     public void NewcombesIntervalContainsTheDifferenceIsNarrowerThanUnpairedWilsonAndNeverCollapses()
     {
         // Two methods that agree on most of 500 points: the paired interval must be much narrower than the gap that two
