@@ -76,6 +76,11 @@ public class KernelClientTests
         Assert.Empty((JsonObject)r["comm_info"]!["comms"]!);
         Assert.Empty((JsonArray)r["history"]!["history"]!);
         Assert.Equal("ok", (string?)r["after_unknown"]);
+
+        // Readable text/plain in the kernel too (column names and values, no compiler type names), shown once.
+        var linq = r["linq"].Iopub().Where(m => m.Type is "display_data" or "execute_result").ToList();
+        Assert.Equal(["display_data"], linq.Select(m => m.Type));
+        Assert.Equal("2 rows\nEps   Doubled\n0.5   [1]\n0.25  [0.5]", linq[0].Content["data"].Str("text/plain"));
     }
 
     [Fact]

@@ -33,6 +33,8 @@ try:
     unknown = kc.session.msg("no_such_request", {})
     kc.shell_channel.send(unknown)
     r["after_unknown"] = execute(kc, '"still here"')["reply"]["status"]
+    # A LINQ result over anonymous objects, shown with display(...) as the cell's last expression (no ';').
+    r["linq"] = execute(kc, 'display(new[] { 0.5, 0.25 }.Select(x => new { Eps = x, Doubled = new[] { x }.Select(v => v * 2) }))')
     emit(r)
 finally:
     km.shutdown_kernel(now=False)
