@@ -55,6 +55,7 @@ public sealed class TimingsCommand : ICommand
         is measured by the benchmark: {EarlyExitBenchmark}
 
         Exit codes: 0 within budget, 1 over budget (or a fresh run failed), 2 bad usage or not a valid notebook.
+        Untimed cells are listed but do not fail the check; a total whose known part is over the budget does.
         """;
 
     public IReadOnlyList<OptionSpec> Options { get; } =
