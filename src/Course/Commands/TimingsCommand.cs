@@ -137,7 +137,7 @@ public sealed class TimingsCommand : ICommand
     private static string Text(List<Chapter> chapters, TimingBudget budget, bool run, bool courseOver)
     {
         var headers = run
-            ? new[] { "chapter", "stored", "fresh", "fresh/stored", "longest cell (fresh)", "s", "budget" }
+            ? new[] { "chapter", "stored", "fresh", "fresh/stored", "longest cell (fresh)", "stored s", "fresh s", "budget" }
             : new[] { "chapter", "total", "longest cell", "s", "budget" };
         var rows = new List<IReadOnlyList<string>>();
         foreach (var c in chapters)
@@ -148,7 +148,9 @@ public sealed class TimingsCommand : ICommand
             string cell = longest is null ? "—" : $"cell {longest.CellNumber}: {longest.FirstLine}";
             string seconds = longest?.Seconds is { } s ? Seconds(s) : "?";
             rows.Add(run
-                ? [Path.GetFileNameWithoutExtension(c.Name), Total(c.Stored), Total(c.Fresh!), Ratio(c.Fresh!, c.Stored), cell, seconds, verdict]
+                ? [Path.GetFileNameWithoutExtension(c.Name), Total(c.Stored), Total(c.Fresh!), Ratio(c.Fresh!, c.Stored), cell,
+                   // the same cell's stored time, so the two columns compare one cell
+                   c.Stored.Cells.FirstOrDefault(x => x.CellNumber == longest?.CellNumber)?.Seconds is { } stored ? Seconds(stored) : "?", seconds, verdict]
                 : [Path.GetFileNameWithoutExtension(c.Name), Total(c.Stored), cell, seconds, verdict]);
         }
         var text = new System.Text.StringBuilder();
