@@ -35,6 +35,7 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
         ["02-pgd-and-cw/pgd-step"] = ("var projected = norm == Norm.LInf ? ProjectLinf(moved - images, epsilon) : ProjectL2(moved - images, epsilon);", "var projected = moved - images;", "PgdStep"),
         ["03-adversarial-training/training-step"] = ("model.forward(adversarial)", "model.forward(images)", "AdversarialTrainingStep"),
         ["03-adversarial-training/fast-at-examples"] = ("(stepped - images).clamp(-epsilon, epsilon)", "(stepped - images)", "FastAtExamples"),
+        ["03-adversarial-training/read-fast-at-runs"] = ("pgd[t] < 0.5 * bestBefore", "pgd[t] < bestBefore - 0.2", "ReadFastAtRun"),
         ["04-trades/trades-loss"] = ("(logP.exp() * (logP - logQ))", "(logQ.exp() * (logQ - logP))", "TradesLoss"),
         ["04-trades/robust-error-parts"] = ("flipped / n", "flipped / (double)right.sum().item<long>()", "RobustErrorParts"),
         ["05-differential-privacy/laplace-mechanism"] = ("double scale = sensitivity / epsilon;", "double scale = epsilon / sensitivity;", "LaplaceMechanism"),
@@ -61,7 +62,7 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
     public void EveryRegisteredExerciseHasAWrongAnswerAndHints()
     {
         var exercises = CheckRegistry.Default.Exercises.Where(e => !e.StartsWith("toy/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(23, exercises.Count);
+        Assert.Equal(24, exercises.Count);
         Assert.Equal(exercises.Order(StringComparer.Ordinal), WrongAnswers.Keys.Order(StringComparer.Ordinal));
         foreach (string id in exercises)
         {

@@ -12,7 +12,9 @@ namespace ModelSecurity.Grading.Chapters;
 /// outer minimisation on the attack's output), compared parameter by parameter with a reference step on a copy of the
 /// model; and <c>fast-at-examples</c> (<c>Tensor FastAtExamples(model, images, labels, epsilon, alpha, generator)</c>: the
 /// inner maximisation of fast AT, FGSM from a uniform random start), compared with the same computation from the
-/// library's pieces and the same random numbers.
+/// library's pieces and the same random numbers; and <c>read-fast-at-runs</c>
+/// (<c>(bool Collapsed, int RestoreCheck) ReadFastAtRun(fgsmTrain, clean, pgd)</c>: a judgement exercise, graded on runs
+/// the grader invents afresh, <see cref="FastAtRuns"/>).
 /// </summary>
 internal static class AdversarialTrainingChecks
 {
@@ -209,4 +211,130 @@ internal static class AdversarialTrainingChecks
         var loss = nn.functional.cross_entropy(model.forward(x), labels, reduction: nn.Reduction.Sum);
         return autograd.grad(new[] { loss }, new[] { x })[0].detach();
     }
+
+    /// <summary>Check images behind every invented accuracy: the sampling noise of a run's curve (binomial, 200 images).</summary>
+    internal const int FastAtCheckImages = 200;
+
+    [ExerciseCheck(Set, "read-fast-at-runs")]
+    private static CheckResult ReadFastAtRuns(IExerciseContext ctx)
+    {
+        var read = ctx.Evaluate<Func<double[], double[], double[], (bool Collapsed, int RestoreCheck)>>("ReadFastAtRun");
+        // Fresh runs every time: the curves cannot be memorised, only read.
+        var runs = FastAtRuns(FreshInputs.NewRandom());
+        int collapsedRuns = runs.Count(r => r.CollapseStart is not null);
+        foreach (var run in runs)
+        {
+            string call = $"ReadFastAtRun on {run.Description} (PGD {string.Join(", ", run.Pgd.Select(p => $"{p * 100:F0}%"))}; " +
+                          $"FGSM-train {string.Join(", ", run.FgsmTrain.Select(p => $"{p * 100:F0}%"))}; clean {string.Join(", ", run.Clean.Select(p => $"{p * 100:F0}%"))})";
+            var (collapsed, restore) = read(run.FgsmTrain.ToArray(), run.Clean.ToArray(), run.Pgd.ToArray());
+            if (run.CollapseStart is { } start)
+            {
+                if (!collapsed)
+                    return CheckResult.Fail($"{call} returned Collapsed = false, but this run overfitted catastrophically at check {start}: PGD accuracy fell to " +
+                                            $"{run.Pgd[start] * 100:F0}% while accuracy on its own FGSM batches rose to or above clean accuracy. A rule that waits for a " +
+                                            "large drop from the best value misses a collapse that comes before PGD accuracy had risen far.");
+                double bestBefore = run.Pgd.Take(start).Max();
+                if (restore < 0 || restore >= start || run.Pgd[restore] < bestBefore - RestoreTolerance)
+                    return CheckResult.Fail($"{call} returned RestoreCheck = {restore}; restore the weights of a check before the collapse (checks 0–{start - 1}) " +
+                                            $"whose PGD accuracy is near the best one before it ({bestBefore * 100:F0}%).");
+            }
+            else
+            {
+                if (collapsed)
+                    return CheckResult.Fail($"{call} returned Collapsed = true, but this run did not collapse: its PGD accuracy moves by sampling noise " +
+                                            $"(±{200 * Math.Sqrt(0.25 / FastAtCheckImages):F0} points at most on {FastAtCheckImages} images), and accuracy on its " +
+                                            "FGSM training batches stays below clean accuracy. A dip of a few points, or a model that is only weakly robust, is not a collapse.");
+                if (restore < 0 || restore >= run.Pgd.Count || run.Pgd[restore] < run.Pgd.Max() - RestoreTolerance)
+                    return CheckResult.Fail($"{call} returned RestoreCheck = {restore}; keep a check whose PGD accuracy is near the best of the run ({run.Pgd.Max() * 100:F0}%).");
+            }
+        }
+        return CheckResult.Pass($"ReadFastAtRun read {runs.Count} fresh runs right ({collapsedRuns} catastrophic collapses, among them one before PGD accuracy had risen far; " +
+                                "noisy dips and a weakly robust run left alone) and chose a check to restore near the best PGD accuracy before any collapse");
+    }
+
+    /// <summary>How far below the best PGD accuracy (before any collapse) a restored check may be: about two standard errors.</summary>
+    private const double RestoreTolerance = 0.08;
+
+    /// <summary>An invented fast-AT run: per check, accuracy on the FGSM training batches, clean and PGD accuracy on the check images.</summary>
+    internal sealed record FastAtRun(string Description, IReadOnlyList<double> FgsmTrain, IReadOnlyList<double> Clean, IReadOnlyList<double> Pgd, int? CollapseStart);
+
+    /// <summary>
+    /// Six runs in random order, shaped like the ones Wong et al. (2020) and chapter 03 describe, with binomial sampling
+    /// noise of <see cref="FastAtCheckImages"/> images: a healthy rising run; a healthy run with one dip of 8–12 points
+    /// (noise a "drop of more than 5 points" rule mistakes for a collapse); a weakly robust run whose PGD accuracy stays
+    /// around 10 % (not a collapse: its FGSM-train accuracy stays below clean); a collapse after a plateau; a collapse
+    /// before PGD accuracy passed 19 % (a "20 points below the best" rule cannot see it); and one more collapse at a
+    /// random check. The signature of a collapse is PGD accuracy falling towards 0 while FGSM-train accuracy jumps to or
+    /// above clean accuracy.
+    /// </summary>
+    internal static IReadOnlyList<FastAtRun> FastAtRuns(Random random)
+    {
+        double Noisy(double p) => Math.Clamp(Math.Round(p + Gaussian(random) * Math.Sqrt(p * (1 - p) / FastAtCheckImages), 3), 0, 1);
+        int n = random.Next(10, 15);
+        var runs = new List<FastAtRun>();
+
+        FastAtRun Healthy(string description, double pgdStart, double pgdEnd, int? dipAt, double dip)
+        {
+            var pgd = new double[n];
+            var clean = new double[n];
+            var fgsm = new double[n];
+            double cleanStart = Between(random, 0.55, 0.65), cleanEnd = Between(random, 0.75, 0.82);
+            for (int t = 0; t < n; t++)
+            {
+                double f = (double)t / (n - 1);
+                clean[t] = Noisy(cleanStart + (cleanEnd - cleanStart) * Math.Sqrt(f));
+                pgd[t] = Noisy(pgdStart + (pgdEnd - pgdStart) * Math.Sqrt(f));
+                // Accuracy on the run's own FGSM batches: between PGD and clean, always clearly below clean.
+                fgsm[t] = Math.Min(clean[t] - Between(random, 0.08, 0.2), pgd[t] + Between(random, 0.05, 0.15));
+            }
+            if (dipAt is { } d)
+            {
+                double before = Math.Max(pgd[d - 1], pgd[d + 1]);
+                pgd[d] = Math.Round(before - dip, 3);
+            }
+            return new FastAtRun(description, fgsm, clean, pgd, null);
+        }
+
+        FastAtRun Collapse(string description, int start, double peak)
+        {
+            var pgd = new double[n];
+            var clean = new double[n];
+            var fgsm = new double[n];
+            double cleanStart = Between(random, 0.55, 0.65), cleanEnd = Between(random, 0.75, 0.82);
+            double pgdStart = Math.Min(peak - 0.02, Between(random, 0.08, 0.15));
+            for (int t = 0; t < n; t++)
+            {
+                double f = (double)t / (n - 1);
+                clean[t] = Noisy(cleanStart + (cleanEnd - cleanStart) * Math.Sqrt(f));
+                if (t < start)
+                {
+                    double g = start == 1 ? 1 : (double)t / (start - 1);
+                    pgd[t] = Math.Min(peak, Noisy(pgdStart + (peak - pgdStart) * g));
+                    fgsm[t] = Math.Min(clean[t] - Between(random, 0.08, 0.2), pgd[t] + Between(random, 0.05, 0.15));
+                }
+                else
+                {
+                    // Collapsed: PGD accuracy near 0, the model defeats its own single-step attack (above clean accuracy).
+                    pgd[t] = Between(random, 0.0, 0.03);
+                    fgsm[t] = Math.Min(0.99, clean[t] + Between(random, 0.03, 0.12));
+                }
+            }
+            return new FastAtRun(description, fgsm, clean, pgd, start);
+        }
+
+        runs.Add(Healthy("a healthy run", Between(random, 0.2, 0.3), Between(random, 0.42, 0.52), null, 0));
+        int dipAt = random.Next(3, n - 2);
+        runs.Add(Healthy($"a healthy run with a noisy dip at check {dipAt}", Between(random, 0.2, 0.3), Between(random, 0.42, 0.52), dipAt, Between(random, 0.08, 0.12)));
+        var weak = Healthy("a weakly robust run", Between(random, 0.08, 0.12), Between(random, 0.1, 0.14), null, 0);
+        var weakPgd = weak.Pgd.ToArray();
+        weakPgd[random.Next(1, n)] = Between(random, 0.04, 0.08);
+        runs.Add(weak with { Pgd = weakPgd });
+        runs.Add(Collapse("a run that collapses after a plateau", random.Next(5, n - 2), Between(random, 0.4, 0.5)));
+        runs.Add(Collapse("a run that collapses early", random.Next(2, 4), Between(random, 0.15, 0.19)));
+        runs.Add(Collapse("another run", random.Next(3, n - 1), Between(random, 0.25, 0.45)));
+        return runs.OrderBy(_ => random.Next()).ToList();
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
