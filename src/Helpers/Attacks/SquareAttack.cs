@@ -1,3 +1,5 @@
+using TorchSharp;
+using ModelSecurity.Runtime;
 using static TorchSharp.torch;
 
 namespace ModelSecurity.Attacks;
@@ -77,7 +79,7 @@ public sealed class SquareAttack : QueryAttack
     {
         var oneHot = nn.functional.one_hot(labels, logits.shape[1]).to_type(ScalarType.Bool);
         var own = logits.gather(1, labels.unsqueeze(1)).squeeze(1);
-        var other = logits.masked_fill(oneHot, double.NegativeInfinity).amax(new long[] { 1 });
+        var other = logits.masked_fill(oneHot, KeptScalars.NegativeInfinity).amax(new long[] { 1 });
         return targeted ? other - own : own - other;
     }
 
@@ -89,6 +91,10 @@ public sealed class SquareAttack : QueryAttack
         long n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
         var randoms = ExampleIds.Select(id => ExampleRandom.For(Seed, id)).ToArray();
         var all = arange(n, device: images.device);
+        // Thousands of tiny steps: every Scalar the loop passes to libtorch is created once and kept alive (see KeptScalars).
+        using var epsilon = Epsilon.ToScalar();
+        using var inputMin = InputMin.ToScalar();
+        using var inputMax = InputMax.ToScalar();
 
         // Vertical stripes: one sign per example, channel and column.
         var stripes = new float[n * c * w];
@@ -120,12 +126,12 @@ public sealed class SquareAttack : QueryAttack
                 for (int ch = 0; ch < c; ch++) channelSigns[i * c + ch] = random.Next(2) == 0 ? -1f : 1f;
             }
             var window = tensor(mask, new long[] { k, 1, h, w }).to(images.dtype, images.device).to_type(ScalarType.Bool);
-            var values = (Epsilon * tensor(channelSigns).view(k, c, 1, 1)).to(images.dtype, images.device);
+            var values = tensor(channelSigns).view(k, c, 1, 1).mul(epsilon).to(images.dtype, images.device);
 
             var clean = images.index_select(0, active);
             var current = best.index_select(0, active);
             var delta = where(window, values.expand(k, c, h, w), current - clean);
-            var proposal = (clean + delta).clamp(InputMin, InputMax);
+            var proposal = clean.add(delta, KeptScalars.One).clamp(inputMin, inputMax);
             var proposalMargin = Margin(QueryLogits(proposal, active), labels.index_select(0, active), targeted);
             var improved = proposalMargin.lt(margin.index_select(0, active));
             var rows = active.masked_select(improved);
