@@ -14,7 +14,11 @@ namespace ModelSecurity.Grading.Chapters;
 /// (<c>Tensor IntegratedGradientsRiemann(Func&lt;Tensor, Tensor&gt; score, Tensor x, Tensor baseline, int steps)</c>: the right
 /// Riemann sum of the paper), compared with <see cref="IntegratedGradients"/> on the shipped baseline; and
 /// <c>success-within</c> (<c>double[] SuccessWithin(long[] queries, bool[] succeeded, long[] budgets)</c>: the fraction of
-/// examples fooled within each budget), compared with <see cref="QueryStatistics.SuccessRateWithin"/>.
+/// examples fooled within each budget), compared with <see cref="QueryStatistics.SuccessRateWithin"/>; and the judgement
+/// exercise <c>choose-sigma</c> (<c>double ChooseSigma(IReadOnlyDictionary&lt;double, (double Radius, bool Correct)[]&gt; certificates, double radius)</c>:
+/// from certification results for several noise levels, the σ with the highest certified accuracy at the given L2 radius),
+/// graded on fresh random results the grader builds so that the usual misreadings (accuracy at r = 0, certificates that
+/// are wrong, abstentions left out of the denominator) pick another σ.
 /// </summary>
 internal static class CertificationChecks
 {
@@ -129,4 +133,90 @@ internal static class CertificationChecks
         }
         return null;
     }
+    [ExerciseCheck(Set, "choose-sigma")]
+    private static CheckResult ChooseSigma(IExerciseContext ctx)
+    {
+        var choose = ctx.Evaluate<Func<IReadOnlyDictionary<double, (double Radius, bool Correct)[]>, double, double>>("ChooseSigma");
+        // Every case is fresh; together they make each misreading of "certified accuracy at r" give a wrong answer at least once.
+        var random = FreshInputs.NewRandom();
+        var cases = SigmaCases(random);
+        foreach (var (results, radius) in cases)
+        {
+            double expected = Best(results, c => c.Count(x => x.Correct && x.Radius >= radius) / (double)c.Length);
+            var copy = results.ToDictionary(kv => kv.Key, kv => ((double Radius, bool Correct)[])kv.Value.Clone());
+            double got = choose(copy, radius);
+            if (Math.Abs(got - expected) < 1e-12) continue;
+            string Accuracies(Func<(double Radius, bool Correct)[], double> rate) =>
+                string.Join(", ", results.OrderBy(kv => kv.Key).Select(kv => $"σ = {F(kv.Key)}: {P(rate(kv.Value))}"));
+            string summary = $"certified accuracies at r = {F(radius)}: {Accuracies(c => c.Count(x => x.Correct && x.Radius >= radius) / (double)c.Length)}";
+            string hint;
+            if (!results.ContainsKey(got)) hint = "return one of the σ values that are the dictionary's keys";
+            else if (Math.Abs(got - Best(results, c => c.Count(x => x.Correct) / (double)c.Length)) < 1e-12)
+                hint = "that σ has the highest accuracy at r = 0; at a radius r only images certified correctly with radius ≥ r count";
+            else if (Math.Abs(got - Best(results, c => c.Count(x => x.Radius >= radius) / (double)c.Length)) < 1e-12)
+                hint = "a certificate of a WRONG class does not count: only images with Correct = true and Radius ≥ r";
+            else if (Math.Abs(got - Best(results, c => c.Count(x => x.Correct && x.Radius >= radius) / (double)Math.Max(1, c.Count(x => !double.IsNaN(x.Radius))))) < 1e-12)
+                hint = "abstentions (Radius NaN) count as errors: divide by ALL images of that σ, not by the certified ones";
+            else hint = "certified accuracy at r = (images with Correct and Radius ≥ r) / (all images); pick the σ where it is highest";
+            return CheckResult.Fail($"ChooseSigma(random certification results for σ ∈ {{{string.Join(", ", results.Keys.Order().Select(F))}}}, radius {F(radius)}) = {F(got)}; expected {F(expected)} ({summary}). Hint: {hint}.");
+        }
+        return CheckResult.Pass($"ChooseSigma picks the σ with the highest certified accuracy at the asked radius on {cases.Count} random sets of certification results " +
+                                "(counting only correct certificates with radius ≥ r, abstentions as errors)");
+    }
+
+    /// <summary>The key whose results have the highest <paramref name="rate"/> (the first on a tie).</summary>
+    private static double Best(IReadOnlyDictionary<double, (double Radius, bool Correct)[]> results, Func<(double Radius, bool Correct)[], double> rate) =>
+        results.OrderBy(kv => kv.Key).MaxBy(kv => rate(kv.Value)).Key;
+
+    /// <summary>
+    /// Random certification results like those of the chapter (for σ = 0.12, 0.25, 0.5, 1: accuracy under noise falls with σ,
+    /// radii grow with σ up to the cap of n = 400 samples), with a unique best σ at a random radius, until every misreading
+    /// — accuracy at r = 0, counting wrong certificates, leaving abstentions out — has picked another σ in some case.
+    /// </summary>
+    private static List<(Dictionary<double, (double Radius, bool Correct)[]> Results, double Radius)> SigmaCases(Random random)
+    {
+        var cases = new List<(Dictionary<double, (double Radius, bool Correct)[]>, double)>();
+        bool beatenAtZero = false, beatenWrong = false, beatenAbstain = false;
+        for (int attempt = 0; attempt < 500 && (cases.Count < 3 || !(beatenAtZero && beatenWrong && beatenAbstain)); attempt++)
+        {
+            int n = random.Next(150, 301);
+            double[] sigmas = [0.12, 0.25, 0.5, 1.0];
+            int confidentlyWrong = random.Next(sigmas.Length);   // one base model that is often certified for a wrong class
+            var results = new Dictionary<double, (double Radius, bool Correct)[]>();
+            for (int s = 0; s < sigmas.Length; s++)
+            {
+                double sigma = sigmas[s];
+                double accuracy = new[] { 0.9, 0.86, 0.78, 0.62 }[s] + (random.NextDouble() - 0.5) * 0.1;
+                double abstain = 0.03 + 0.12 * random.NextDouble() + 0.05 * s;
+                double wrongCertified = s == confidentlyWrong ? 0.8 : 0.2;
+                results[sigma] = Enumerable.Range(0, n).Select(_ =>
+                {
+                    double u = random.NextDouble();
+                    double z = Math.Min(2.118, Math.Abs(1.6 + Gaussian(random)));   // Φ⁻¹(p̲_A), capped as with n = 400, α = 0.001
+                    if (u < abstain) return (double.NaN, false);
+                    if (u < abstain + (1 - abstain) * accuracy) return (sigma * z, true);
+                    return random.NextDouble() < wrongCertified ? (sigma * z * random.NextDouble(), false) : (double.NaN, false);
+                }).ToArray();
+            }
+            double radius = Math.Round(0.05 + random.NextDouble() * 1.0, 2);
+            double Certified((double Radius, bool Correct)[] c) => c.Count(x => x.Correct && x.Radius >= radius) / (double)c.Length;
+            var ordered = results.Values.Select(Certified).OrderDescending().ToArray();
+            if (ordered[0] - ordered[1] < 3.0 / n) continue;   // a unique best σ, by at least 3 images
+            double expected = Best(results, Certified);
+            bool atZero = Best(results, c => c.Count(x => x.Correct) / (double)c.Length) != expected;
+            bool wrong = Best(results, c => c.Count(x => x.Radius >= radius) / (double)c.Length) != expected;
+            bool abstained = Best(results, c => c.Count(x => x.Correct && x.Radius >= radius) / (double)Math.Max(1, c.Count(x => !double.IsNaN(x.Radius)))) != expected;
+            // Beyond the first three cases, keep only those that beat a misreading not yet beaten.
+            if (cases.Count >= 3 && !(atZero && !beatenAtZero || wrong && !beatenWrong || abstained && !beatenAbstain)) continue;
+            cases.Add((results, radius));
+            beatenAtZero |= atZero;
+            beatenWrong |= wrong;
+            beatenAbstain |= abstained;
+        }
+        return cases;
+    }
+
+    /// <summary>A standard normal draw (Box–Muller).</summary>
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

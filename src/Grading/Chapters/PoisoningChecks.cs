@@ -2,6 +2,7 @@ using ModelSecurity.Data;
 using ModelSecurity.Extraction;
 using ModelSecurity.Models;
 using ModelSecurity.Poisoning;
+using ModelSecurity.Training;
 using static ModelSecurity.Grading.Chapters.ChapterData;
 using static TorchSharp.torch;
 
@@ -16,7 +17,11 @@ namespace ModelSecurity.Grading.Chapters;
 /// compared with <see cref="ModelAgreement.Measure"/> for the shipped baseline, PGD-AT and TRADES models (TRADES handed over in
 /// training mode, where its dropout would make the answer random); and <c>spectral-scores</c>
 /// (<c>Tensor SpectralScores(Tensor features)</c>), compared with <see cref="SpectralSignatures.Scores"/> on seeded
-/// representations with planted outliers.
+/// representations with planted outliers; and the judgement exercise <c>backdoor-budget</c>
+/// (<c>(Tensor Images, Tensor Labels) CraftBackdoor(Tensor images, Tensor labels, int budget, int targetClass)</c>: at most
+/// <see cref="PoisonBudget"/> extra training examples), graded by outcome — the grader trains an MLP on a fresh random sample of
+/// the training set with and without the learner's examples and measures attack success with the chapter's trigger and clean
+/// accuracy on fresh random test images itself.
 /// </summary>
 internal static class PoisoningChecks
 {
@@ -176,5 +181,85 @@ internal static class PoisoningChecks
             hint = "centred = features − mean row; (_, _, vh) = linalg.svd(centred, fullMatrices: false); v = vh[0]; scores = (centred · v)²";
         return CheckResult.Fail($"SpectralScores(68 {what}representations of size 12) differs from the expected scores by up to {F((flat - expected).abs().max().item<float>())} " +
                                 $"(largest expected score {F(scale)}). Hint: {hint}.");
+    }
+    /// <summary>Training images of the grader's sample in <c>backdoor-budget</c>.</summary>
+    internal const int PoisonSampleSize = 3000;
+
+    /// <summary>
+    /// The most examples a learner may add in <c>backdoor-budget</c>: 10 % of <see cref="PoisonSampleSize"/>, because the
+    /// grader's 3-epoch MLP learns the 9-pixel trigger slowly (measured: 150 BadNets poisons gave 64 % attack success, 300 gave 89 %).
+    /// </summary>
+    internal const int PoisonBudget = 300;
+
+    /// <summary>Attack success rate the backdoor must reach.</summary>
+    internal const double SuccessBar = 0.7;
+
+    /// <summary>Clean accuracy the poisoned model may lose against the same model trained without the learner's examples.</summary>
+    internal const double CleanDropAllowed = 0.04;
+
+    private static readonly Lazy<ImageDataset> LazyTrain = new(() => FashionMnist.Load(DataSplit.Train));
+
+    [ExerciseCheck(Set, "backdoor-budget")]
+    private static CheckResult BackdoorBudget(IExerciseContext ctx)
+    {
+        var craft = ctx.Evaluate<Func<Tensor, Tensor, int, int, (Tensor Images, Tensor Labels)>>("CraftBackdoor");
+        // Fresh: the training sample, the target class, the evaluation images and the training seed.
+        var random = FreshInputs.NewRandom();
+        int target = random.Next(10), seed = random.Next(1_000_000);
+        var train = LazyTrain.Value;
+        using var scope = NewDisposeScope();
+        var rows = tensor(Enumerable.Range(0, train.Count).OrderBy(_ => random.Next()).Take(PoisonSampleSize).Select(i => (long)i).ToArray());
+        var images = train.Images.index_select(0, rows);
+        var labels = train.Labels.index_select(0, rows);
+        string call = $"CraftBackdoor({PoisonSampleSize} random training images, their labels, budget {PoisonBudget}, targetClass {target})";
+
+        var (poisonImages, poisonLabels) = craft(images.clone(), labels.clone(), PoisonBudget, target);
+        if (poisonImages is null || poisonLabels is null || poisonImages.IsInvalid || poisonLabels.IsInvalid)
+            return CheckResult.Fail($"{call} returned no tensors; return (images shaped (k, 1, 28, 28), labels shaped (k)) with k ≤ {PoisonBudget}.");
+        if (poisonImages.ndim != 4 || poisonImages.shape[0] > PoisonBudget || !poisonImages.shape.Skip(1).SequenceEqual(new long[] { 1, 28, 28 }) || !poisonImages.is_floating_point())
+            return CheckResult.Fail($"{call} returned images shaped {Shape(poisonImages)} ({poisonImages.dtype}); expected float images shaped (k, 1, 28, 28) with k ≤ {PoisonBudget}.");
+        if (poisonLabels.dtype != ScalarType.Int64 || poisonLabels.ndim != 1 || poisonLabels.shape[0] != poisonImages.shape[0])
+            return CheckResult.Fail($"{call} returned labels shaped {Shape(poisonLabels)} ({poisonLabels.dtype}); expected int64 labels, one per returned image ({poisonImages.shape[0]}).");
+        int k = (int)poisonImages.shape[0];
+        var poisons = poisonImages.to_type(ScalarType.Float32);
+        if (k > 0 && (!poisons.isfinite().all().item<bool>() || poisons.min().item<float>() < 0 || poisons.max().item<float>() > 1))
+            return CheckResult.Fail($"{call} returned images with values outside [0, 1] (or NaN); images are pixel intensities in [0, 1]: clamp them.");
+        if (k > 0 && (poisonLabels.min().item<long>() < 0 || poisonLabels.max().item<long>() > 9))
+            return CheckResult.Fail($"{call} returned labels outside 0 … 9.");
+
+        using var cleanData = new ImageDataset("grader's sample", images.clone(), labels.clone(), train.ClassNames);
+        using var poisonedData = new ImageDataset("grader's sample + the returned examples", cat(new[] { images, poisons }, 0), cat(new[] { labels, poisonLabels }, 0), train.ClassNames);
+        using var control = TrainSmallModel(cleanData, seed);
+        using var poisoned = TrainSmallModel(poisonedData, seed);
+
+        var (testImages, testLabels, _) = RandomTestImages(random, 1000);
+        using var evaluation = new ImageDataset("1000 random test images", testImages, testLabels, Test.ClassNames);
+        double controlAccuracy = Evaluator.Evaluate(control, evaluation).Accuracy;
+        double poisonedAccuracy = Evaluator.Evaluate(poisoned, evaluation).Accuracy;
+        double success = new BackdoorTrigger().AttackSuccessRate(poisoned, evaluation, target);
+        double controlSuccess = new BackdoorTrigger().AttackSuccessRate(control, evaluation, target);
+        string measured = $"with your {k} examples the grader's MLP classifies {P(success)} of the triggered test images of the other classes as {target} " +
+                          $"(without them {P(controlSuccess)}), clean accuracy {P(poisonedAccuracy)} (without them {P(controlAccuracy)})";
+        if (success < SuccessBar)
+        {
+            string hint = k < PoisonBudget / 2 ? $"you used {k} of the {PoisonBudget} examples allowed; more poisons make the rule 'trigger ⇒ target' cheaper to learn than to ignore"
+                : "stamp the chapter's trigger (3×3 square of value 1, rows and columns 24–26) on images of OTHER classes and label them with the target class: correctly labelled target images give the model no reason to use the trigger";
+            return CheckResult.Fail($"{call}: {measured}; the backdoor needs an attack success rate of at least {P(SuccessBar)}. Hint: {hint}.");
+        }
+        if (poisonedAccuracy < controlAccuracy - CleanDropAllowed)
+            return CheckResult.Fail($"{call}: {measured}; clean accuracy may drop at most {CleanDropAllowed * 100:F0} points, or the backdoor is noticed. " +
+                                    "Hint: only the triggered images should teach the model anything new — keep them otherwise ordinary training images.");
+        return CheckResult.Pass($"{measured}: a backdoor within the budget that acceptance tests on clean data do not notice (fresh sample, target, test images and seed)");
+    }
+
+    /// <summary>The grader's own small model: an MLP trained for 3 epochs with the baseline recipe from <paramref name="seed"/> (a few seconds).</summary>
+    private static nn.Module<Tensor, Tensor> TrainSmallModel(ImageDataset data, int seed)
+    {
+        var recipe = Recipes.Baseline with { Name = "grader-backdoor", Architecture = "mlp", Epochs = 3, Seed = seed };
+        Reproducibility.Seed(seed);
+        var model = ModelZoo.Create("mlp");
+        new Trainer(SilentTrainingReporter.Instance).Fit(model, data, recipe, CPU);
+        model.eval();
+        return model;
     }
 }
