@@ -137,6 +137,10 @@ public sealed class FederatedServer
             progress.Advance();
         }
 
+        // Colluding attackers see all of their round's updates before any is aggregated (Baruch et al. 2019's threat model).
+        foreach (var group in updates.Where(u => _clients[u.ClientId].Attack is not null).GroupBy(u => _clients[u.ClientId].Attack!))
+            group.Key.PoisonRound(group.Select(u => u.Delta).ToList());
+
         _global = Strategy.Aggregate(round, _global, updates);
         ModelWeights.Set(_model, _global);
         Round = round;
