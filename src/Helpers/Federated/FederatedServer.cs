@@ -131,7 +131,17 @@ public sealed class FederatedServer
         {
             Runtime.Interruption.ThrowIfRequested();
             bytesDown += ModelWeights.ByteSize(_global.Length);
-            var update = _clients[id].Train(_model, _global, Options.Local, _device, ClientSeed(Options.Seed, round, id));
+            var local = Options.Local;
+            if (Options.StragglerFraction > 0 && local.Epochs > 1)
+            {
+                var straggling = new Random(SeedMixer.Mix(Options.Seed, SeedMixer.Straggler, round, id));
+                if (straggling.NextDouble() < Options.StragglerFraction)
+                {
+                    if (Options.DropStragglers) { progress.Advance(); continue; }   // the server does not wait for it
+                    local = local with { Epochs = 1 + straggling.Next(local.Epochs - 1) };
+                }
+            }
+            var update = _clients[id].Train(_model, _global, local, _device, ClientSeed(Options.Seed, round, id));
             bytesUp += update.Bytes;
             updates.Add(update);
             progress.Advance();
@@ -141,7 +151,7 @@ public sealed class FederatedServer
         foreach (var group in updates.Where(u => _clients[u.ClientId].Attack is not null).GroupBy(u => _clients[u.ClientId].Attack!))
             group.Key.PoisonRound(group.Select(u => u.Delta).ToList());
 
-        _global = Strategy.Aggregate(round, _global, updates);
+        if (updates.Count > 0) _global = Strategy.Aggregate(round, _global, updates);   // all dropped as stragglers: no change
         ModelWeights.Set(_model, _global);
         Round = round;
 
