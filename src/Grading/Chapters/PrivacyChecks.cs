@@ -1,3 +1,4 @@
+using ModelSecurity.Certification;
 using ModelSecurity.Privacy;
 using ModelSecurity.Privacy.Accounting;
 using static ModelSecurity.Grading.Chapters.ChapterData;
@@ -12,7 +13,10 @@ namespace ModelSecurity.Grading.Chapters;
 /// <c>clip-per-example</c> (<c>Tensor[] ClipPerExample(IReadOnlyList&lt;Tensor&gt; perExampleGradients, double maxGradNorm)</c>:
 /// every example's gradient, all parameters together, scaled to norm ≤ C), compared with <see cref="PerExampleClipping.Clip"/>;
 /// <c>epsilon-from-accountant</c> (<c>double EpsilonAfter(int epochs, int batchSize, int datasetSize, double noiseMultiplier, double delta)</c>:
-/// ε of DP-SGD with Poisson sampling, q = B/N, epochs·round(N/B) steps, from the <see cref="RdpAccountant"/>).
+/// ε of DP-SGD with Poisson sampling, q = B/N, epochs·round(N/B) steps, from the <see cref="RdpAccountant"/>);
+/// <c>audit-epsilon</c> (<c>double AuditEpsilon(int truePositives, int members, int falsePositives, int nonMembers, double delta)</c>:
+/// the largest ε lower bound that a membership test's counts prove at 95 % confidence, graded on fixed and fresh random
+/// counts against <see cref="PrivacyAudit.EpsilonLowerBound"/>: more is an overclaim, noticeably less a bound left unused).
 /// </summary>
 internal static class PrivacyChecks
 {
@@ -202,6 +206,57 @@ internal static class PrivacyChecks
             return CheckResult.Fail($"{call} returned {F(got)}, expected ε = {F(expected)} (q = {F(q)}, {steps} steps). Hint: {hint}.");
         }
         return CheckResult.Pass("EpsilonAfter reads ε from the RDP accountant with q = B/N and epochs·round(N/B) steps, also for a random training run");
+    }
+
+    [ExerciseCheck(Set, "audit-epsilon")]
+    private static CheckResult AuditEpsilon(IExerciseContext ctx)
+    {
+        var audit = ctx.Evaluate<Func<int, int, int, int, double, double>>("AuditEpsilon");
+        var cases = new List<(int Tp, int M, int Fp, int N, double Delta)>
+        {
+            (90, 100, 5, 100, 1e-5), (250, 500, 10, 500, 1e-5), (100, 100, 0, 100, 1e-5), (10, 500, 5, 500, 1e-5),
+            (499, 500, 200, 500, 1e-5),   // nearly every member flagged: the complement inequality gives the bound
+            (20, 1000, 1, 1000, 1e-6),
+        };
+        // Fresh last: counts the submission cannot predict, from a test that beats guessing by a random margin.
+        var random = FreshInputs.NewRandom();
+        for (int i = 0; i < 3; i++)
+        {
+            int m = random.Next(50, 3000), n = random.Next(50, 3000);
+            double fpr = Between(random, 0, 0.2), tpr = Math.Min(1, fpr + Between(random, 0.05, 0.95));
+            cases.Add(((int)Math.Round(tpr * m), m, (int)Math.Round(fpr * n), n, Math.Pow(10, -random.Next(4, 8))));
+        }
+        foreach (var (tp, m, fp, n, delta) in cases)
+        {
+            double expected = PrivacyAudit.EpsilonLowerBound(tp, m, fp, n, delta, alpha: 0.05);
+            string call = $"AuditEpsilon(TP = {tp} of {m} members, FP = {fp} of {n} non-members, δ = {delta:G2})";
+            double got;
+            try { got = audit(tp, m, fp, n, delta); }
+            catch (NotImplementedException e) { return CheckResult.Fail($"AuditEpsilon is still blank: it threw NotImplementedException (\"{e.Message}\"); write your code in place of the throw."); }
+            catch (Exception e) { return CheckResult.Fail($"{call} threw {e.GetType().Name}: {e.Message}. These counts are valid; return a number ≥ 0."); }
+            if (double.IsNaN(got) || double.IsInfinity(got))
+                return CheckResult.Fail($"{call} returned {F(got)}. A finite sample never proves an infinite ε: the false-positive rate may be 0 in the sample, "
+                    + "but its 97.5 % Clopper–Pearson upper bound is not (ClopperPearson.UpperBound(0, n, 0.025) = 1 − 0.025^(1/n)).");
+            if (got < 0) return CheckResult.Fail($"{call} returned {F(got)}; ε ≥ a negative number says nothing. When the test proves nothing, return 0.");
+            if (got > expected + 1e-6 * Math.Max(1, expected))
+            {
+                string hint =
+                    Near(got, PrivacyAudit.PointEstimate(tp, m, fp, n, delta)) ? "that is the formula applied to the measured rates. They are estimates from a sample; a bound that holds at 95 % needs the Clopper–Pearson UPPER bounds of FPR and FNR = 1 − TPR"
+                    : Near(got, PrivacyAudit.EpsilonLowerBound(tp, m, fp, n, delta, alpha: 0.1)) ? "each rate's bound was taken at 95 %; two bounds that must hold together need α/2 = 0.025 each (union bound), i.e. ClopperPearson.UpperBound(k, n, 0.025)"
+                    : "use the upper bounds FPR̄ = ClopperPearson.UpperBound(FP, N, 0.025) and FNR̄ = ClopperPearson.UpperBound(M − TP, M, 0.025); ε̲ = max(0, ln((1 − δ − FNR̄)/FPR̄), ln((1 − δ − FPR̄)/FNR̄))";
+                return CheckResult.Fail($"{call} returned ε ≥ {F(got)}, but these counts prove only ε ≥ {F(expected)} at 95 % confidence: an overclaim. Hint: {hint}.");
+            }
+            if (got < expected - 0.01 - 0.01 * expected)
+            {
+                string hint = expected > 0 && Math.Abs(1 - delta - ClopperPearson.UpperBound(fp, n, 0.025)) > 0
+                    && Near(expected, Math.Log((1 - delta - ClopperPearson.UpperBound(fp, n, 0.025)) / ClopperPearson.UpperBound(m - tp, m, 0.025)))
+                    ? "here the second inequality, 1 − FPR ≤ e^ε·(1 − TPR) + δ, gives the bound: ln((1 − δ − FPR̄)/FNR̄). Take the larger of the two"
+                    : "the bound is correct but loose: use one-sided Clopper–Pearson upper bounds at 0.025 each (not a two-sided interval at a higher level, not a normal approximation)";
+                return CheckResult.Fail($"{call} returned ε ≥ {F(got)}: valid, but these counts prove ε ≥ {F(expected)} at 95 % confidence. Hint: {hint}.");
+            }
+        }
+        return CheckResult.Pass("AuditEpsilon proves exactly what the counts support at 95 % confidence (Clopper–Pearson upper bounds on FPR and FNR at α/2 each, "
+            + "both inequalities), no more, also on random counts");
     }
 
     private static double Epsilon(IPrivacyAccountant accountant, double sigma, double q, int steps, double delta)

@@ -34,6 +34,24 @@ public sealed record FederatedOptions
         init => field = value ?? throw new ArgumentNullException(nameof(Local));
     } = new();
 
+    /// <summary>
+    /// Share of the sampled clients that are stragglers in a round (the "systems heterogeneity" of Li et al., FedProx,
+    /// MLSys 2020): each sampled client is one with this probability (seeded per round and client) and completes only a
+    /// uniformly random 1 … E − 1 of the E local epochs. 0 (default): none; no effect when E = 1.
+    /// </summary>
+    public double StragglerFraction
+    {
+        get;
+        init => field = value is >= 0 and < 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(StragglerFraction), value, $"The straggler fraction must lie in [0, 1), e.g. 0.5; got {value}.");
+    }
+
+    /// <summary>
+    /// True: the server waits for no straggler and aggregates only the clients that completed all E epochs (FedAvg as Li
+    /// et al. run it); false (default): stragglers' partial work is aggregated like any update (FedProx).
+    /// </summary>
+    public bool DropStragglers { get; init; }
+
     /// <summary>Seed of the client sampling and of the clients' shuffling.</summary>
     public int Seed { get; init; }
 

@@ -131,13 +131,27 @@ public sealed class FederatedServer
         {
             Runtime.Interruption.ThrowIfRequested();
             bytesDown += ModelWeights.ByteSize(_global.Length);
-            var update = _clients[id].Train(_model, _global, Options.Local, _device, ClientSeed(Options.Seed, round, id));
+            var local = Options.Local;
+            if (Options.StragglerFraction > 0 && local.Epochs > 1)
+            {
+                var straggling = new Random(SeedMixer.Mix(Options.Seed, SeedMixer.Straggler, round, id));
+                if (straggling.NextDouble() < Options.StragglerFraction)
+                {
+                    if (Options.DropStragglers) { progress.Advance(); continue; }   // the server does not wait for it
+                    local = local with { Epochs = 1 + straggling.Next(local.Epochs - 1) };
+                }
+            }
+            var update = _clients[id].Train(_model, _global, local, _device, ClientSeed(Options.Seed, round, id));
             bytesUp += update.Bytes;
             updates.Add(update);
             progress.Advance();
         }
 
-        _global = Strategy.Aggregate(round, _global, updates);
+        // Colluding attackers see all of their round's updates before any is aggregated (Baruch et al. 2019's threat model).
+        foreach (var group in updates.Where(u => _clients[u.ClientId].Attack is not null).GroupBy(u => _clients[u.ClientId].Attack!))
+            group.Key.PoisonRound(group.Select(u => u.Delta).ToList());
+
+        if (updates.Count > 0) _global = Strategy.Aggregate(round, _global, updates);   // all dropped as stragglers: no change
         ModelWeights.Set(_model, _global);
         Round = round;
 

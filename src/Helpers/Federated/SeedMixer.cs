@@ -15,6 +15,9 @@ internal static class SeedMixer
     /// <summary>Purpose tag of server-side noise and dropout draws.</summary>
     public const int Server = 0x53525652;
 
+    /// <summary>Purpose: who is a straggler in a round, and how many epochs it completes.</summary>
+    public const int Straggler = 0x53545247;
+
     /// <summary>A non-negative seed for <see cref="Random"/> that depends on every value, in order.</summary>
     public static int Mix(params ReadOnlySpan<int> values)
     {

@@ -25,6 +25,14 @@ public abstract class ClientAttack
     public virtual void PoisonUpdate(float[] delta) { }
 
     /// <summary>
+    /// For colluding attackers: called by the server once per round, after every sampled client trained, with the
+    /// updates of all of this round's clients that carry this attack (after <see cref="PoisonUpdate"/>), to change them
+    /// in place before aggregation (default: unchanged). Adaptive attacks such as <see cref="LittleIsEnoughAttack"/>
+    /// need it: their malicious update depends on the statistics of several clients' honest updates.
+    /// </summary>
+    public virtual void PoisonRound(IReadOnlyList<float[]> deltas) { }
+
+    /// <summary>
     /// The attack's success on a test set — the fraction of attacked test inputs that get the attacker's label — or
     /// null for untargeted attacks, whose effect is the drop in clean accuracy.
     /// </summary>
