@@ -29,13 +29,15 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
         ["00-setup-and-threat-models/within-budget"] = ("(size.le(epsilon + 1e-6) & inBox)", "size.le(epsilon + 1e-6)", "[0, 1]"),
         ["01-fgsm/my-fgsm"] = ("images + epsilon * gradient.sign()", "images - epsilon * gradient.sign()", "opposite way"),
         ["01-fgsm/targeted-fgsm"] = ("images - epsilon * gradient.sign()", "images + epsilon * gradient.sign()", "opposite way"),
-        ["01-fgsm/smallest-epsilon"] = ("if (accuracy < 0.10)", "if (accuracy < 0.50)", "not below 10 %"),
+        ["01-fgsm/fool-the-survivors"] = ("x - stepSize * gradient.sign()", "x + stepSize * gradient.sign()", "must fall below"),
         ["02-pgd-and-cw/project-linf"] = ("delta.clamp(-epsilon, epsilon)", "delta.clamp(0, epsilon)", "ProjectLinf"),
         ["02-pgd-and-cw/project-l2"] = ("(epsilon / norms).clamp_max(1.0)", "(epsilon / norms)", "ProjectL2"),
+        ["02-pgd-and-cw/break-masked"] = ("new SquareAttack(model, epsilon, maxQueries: 1000, seed: 0)", "new Pgd(model, epsilon, steps: 20, seed: 0)", "must fall below"),
         ["02-pgd-and-cw/pgd-step"] = ("var projected = norm == Norm.LInf ? ProjectLinf(moved - images, epsilon) : ProjectL2(moved - images, epsilon);", "var projected = moved - images;", "PgdStep"),
         ["03-adversarial-training/training-step"] = ("model.forward(adversarial)", "model.forward(images)", "AdversarialTrainingStep"),
         ["03-adversarial-training/fast-at-examples"] = ("(stepped - images).clamp(-epsilon, epsilon)", "(stepped - images)", "FastAtExamples"),
         ["04-trades/trades-loss"] = ("(logP.exp() * (logP - logQ))", "(logQ.exp() * (logQ - logP))", "TradesLoss"),
+        ["04-trades/pick-beta"] = ("Wilson(cleanCorrect[i], count).Lower < cleanTarget", "Wilson(cleanCorrect[i], count).Upper < cleanTarget", "PickBeta"),
         ["04-trades/robust-error-parts"] = ("flipped / n", "flipped / (double)right.sum().item<long>()", "RobustErrorParts"),
         ["05-differential-privacy/laplace-mechanism"] = ("double scale = sensitivity / epsilon;", "double scale = epsilon / sensitivity;", "LaplaceMechanism"),
         ["05-differential-privacy/clip-per-example"] = ("(maxGradNorm / (squaredNorms.sqrt() + 1e-6)).clamp_max(1.0)", "(maxGradNorm / (squaredNorms.sqrt() + 1e-6))", "ClipPerExample"),
@@ -61,7 +63,7 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
     public void EveryRegisteredExerciseHasAWrongAnswerAndHints()
     {
         var exercises = CheckRegistry.Default.Exercises.Where(e => !e.StartsWith("toy/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(23, exercises.Count);
+        Assert.Equal(25, exercises.Count);
         Assert.Equal(exercises.Order(StringComparer.Ordinal), WrongAnswers.Keys.Order(StringComparer.Ordinal));
         foreach (string id in exercises)
         {
