@@ -1,5 +1,6 @@
 using ModelSecurity.Attacks;
 using ModelSecurity.Defenses;
+using ModelSecurity.Grading;
 using static TorchSharp.torch;
 
 namespace ModelSecurity.Notebooks.Tests.Judgement;
