@@ -29,24 +29,29 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
         ["00-setup-and-threat-models/within-budget"] = ("(size.le(epsilon + 1e-6) & inBox)", "size.le(epsilon + 1e-6)", "[0, 1]"),
         ["01-fgsm/my-fgsm"] = ("images + epsilon * gradient.sign()", "images - epsilon * gradient.sign()", "opposite way"),
         ["01-fgsm/targeted-fgsm"] = ("images - epsilon * gradient.sign()", "images + epsilon * gradient.sign()", "opposite way"),
-        ["01-fgsm/smallest-epsilon"] = ("if (accuracy < 0.10)", "if (accuracy < 0.50)", "not below 10 %"),
+        ["01-fgsm/fool-the-survivors"] = ("x - stepSize * gradient.sign()", "x + stepSize * gradient.sign()", "must fall below"),
         ["02-pgd-and-cw/project-linf"] = ("delta.clamp(-epsilon, epsilon)", "delta.clamp(0, epsilon)", "ProjectLinf"),
         ["02-pgd-and-cw/project-l2"] = ("(epsilon / norms).clamp_max(1.0)", "(epsilon / norms)", "ProjectL2"),
+        ["02-pgd-and-cw/break-masked"] = ("new SquareAttack(model, epsilon, maxQueries: 1000, seed: 0)", "new Pgd(model, epsilon, steps: 20, seed: 0)", "must fall below"),
         ["02-pgd-and-cw/pgd-step"] = ("var projected = norm == Norm.LInf ? ProjectLinf(moved - images, epsilon) : ProjectL2(moved - images, epsilon);", "var projected = moved - images;", "PgdStep"),
         ["03-adversarial-training/training-step"] = ("model.forward(adversarial)", "model.forward(images)", "AdversarialTrainingStep"),
         ["03-adversarial-training/fast-at-examples"] = ("(stepped - images).clamp(-epsilon, epsilon)", "(stepped - images)", "FastAtExamples"),
         ["03-adversarial-training/read-fast-at-runs"] = ("pgd[t] < 0.5 * bestBefore", "pgd[t] < bestBefore - 0.2", "ReadFastAtRun"),
         ["04-trades/trades-loss"] = ("(logP.exp() * (logP - logQ))", "(logQ.exp() * (logQ - logP))", "TradesLoss"),
+        ["04-trades/pick-beta"] = ("Wilson(cleanCorrect[i], count).Lower < cleanTarget", "Wilson(cleanCorrect[i], count).Upper < cleanTarget", "PickBeta"),
         ["04-trades/robust-error-parts"] = ("flipped / n", "flipped / (double)right.sum().item<long>()", "RobustErrorParts"),
         ["05-differential-privacy/laplace-mechanism"] = ("double scale = sensitivity / epsilon;", "double scale = epsilon / sensitivity;", "LaplaceMechanism"),
         ["05-differential-privacy/clip-per-example"] = ("(maxGradNorm / (squaredNorms.sqrt() + 1e-6)).clamp_max(1.0)", "(maxGradNorm / (squaredNorms.sqrt() + 1e-6))", "ClipPerExample"),
         ["05-differential-privacy/epsilon-from-accountant"] = ("int steps = epochs * (int)Math.Round((double)datasetSize / batchSize);", "int steps = epochs;", "EpsilonAfter"),
+        ["05-differential-privacy/audit-epsilon"] = ("double fprUpper = ClopperPearson.UpperBound(falsePositives, nonMembers, 0.025);", "double fprUpper = (double)falsePositives / nonMembers;", "overclaim"),
         ["06-federated-learning/weighted-average"] = ("double weight = sampleCounts[k] / n;", "double weight = 1.0 / deltas.Count;", "WeightedAverage"),
         ["06-federated-learning/trimmed-mean"] = ("result[i] = (float)(sum / kept);", "result[i] = (float)(sum / k);", "TrimmedMean"),
         ["06-federated-learning/pairwise-masks"] = ("v > u ? unchecked", "v < u ? unchecked", "MaskInput"),
+        ["07-certified-robustness-and-black-box/choose-sigma"] = ("c.Correct && c.Radius >= radius", "c.Radius >= radius", "ChooseSigma"),
         ["07-certified-robustness-and-black-box/certified-radius"] = ("lower > 0.5 ? sigma * StandardNormal.Quantile(lower) : 0", "sigma * StandardNormal.Quantile(lower)", "CertifiedRadius"),
         ["07-certified-robustness-and-black-box/integrated-gradients"] = ("arange(1, steps + 1,", "arange(0, steps,", "IntegratedGradientsRiemann"),
         ["07-certified-robustness-and-black-box/success-within"] = ("succeeded[i] && q <= b", "q <= b", "SuccessWithin"),
+        ["08-poisoning-stealing-inversion/backdoor-budget"] = ("Where(i => all[i] != targetClass)", "Where(i => all[i] == targetClass)", "attack success rate"),
         ["08-poisoning-stealing-inversion/poison-fraction"] = ("TensorIndex.Slice(24, 27), TensorIndex.Slice(24, 27)", "TensorIndex.Slice(0, 3), TensorIndex.Slice(0, 3)", "PoisonFraction"),
         ["08-poisoning-stealing-inversion/agreement"] = (".eq(second", ".ne(second", "Agreement"),
         ["08-poisoning-stealing-inversion/spectral-scores"] = ("var centred = features - features.mean(new long[] { 0 }, keepdim: true);", "var centred = features;", "SpectralScores"),
@@ -62,7 +67,7 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
     public void EveryRegisteredExerciseHasAWrongAnswerAndHints()
     {
         var exercises = CheckRegistry.Default.Exercises.Where(e => !e.StartsWith("toy/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(24, exercises.Count);
+        Assert.Equal(29, exercises.Count);
         Assert.Equal(exercises.Order(StringComparer.Ordinal), WrongAnswers.Keys.Order(StringComparer.Ordinal));
         foreach (string id in exercises)
         {

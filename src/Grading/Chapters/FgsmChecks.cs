@@ -8,21 +8,28 @@ namespace ModelSecurity.Grading.Chapters;
 /// Exercise set <c>01-fgsm</c> (notebooks/01-fgsm.ipynb):
 /// <c>my-fgsm</c> (<c>Tensor MyFgsm(nn.Module&lt;Tensor, Tensor&gt; model, Tensor images, Tensor labels, double epsilon)</c>, compared
 /// with the library's <see cref="Fgsm"/>), <c>targeted-fgsm</c> (<c>Tensor MyTargetedFgsm(model, images, targets, epsilon)</c>,
-/// compared with <see cref="Attack.RunTargeted"/>) and <c>smallest-epsilon</c> (<c>double SmallestEpsilon</c>: the smallest ε of
-/// <see cref="Grid"/> at which FGSM leaves the baseline below 10 % accuracy on the first 1000 test images).
+/// compared with <see cref="Attack.RunTargeted"/>) and the judgement exercise <c>fool-the-survivors</c>
+/// (<c>Tensor FoolSurvivors(model, images, labels, epsilon)</c>: an attack of the learner's choice, graded by the accuracy
+/// the baseline keeps on fresh random test images that FGSM at ε does not fool, measured by the grader itself).
 /// </summary>
 internal static class FgsmChecks
 {
     private const string Set = "01-fgsm";
 
-    /// <summary>The ε grid of exercise 1.3 (the notebook shows the same values).</summary>
-    internal static readonly double[] Grid = [0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3];
+    /// <summary>Budget of exercise 1.3 (L∞).</summary>
+    internal const double SurvivorEpsilon = 0.1;
 
-    /// <summary>Images of exercise 1.3.</summary>
-    internal const int SweepImages = 1000;
+    /// <summary>Random test images FGSM runs on in exercise 1.3 to find survivors (about 5 % of them survive).</summary>
+    internal const int SurvivorPool = 1500;
 
-    /// <summary>Accuracy threshold of exercise 1.3.</summary>
-    internal const double Threshold = 0.10;
+    /// <summary>Survivors the learner's attack runs on (at most).</summary>
+    internal const int SurvivorCount = 48;
+
+    /// <summary>Fewer survivors than this in the pool is a grading problem, not the learner's.</summary>
+    internal const int MinimumSurvivors = 20;
+
+    /// <summary>Accuracy on the survivors that the learner's attack must push below.</summary>
+    internal const double SurvivorBar = 0.5;
 
     /// <summary>
     /// Pixels allowed to differ from the reference: where a gradient entry is within rounding of 0, a different but
@@ -122,36 +129,55 @@ internal static class FgsmChecks
         return (interior & (step.abs() - eps).abs().gt(1e-4)).sum().item<long>();
     }
 
-    [ExerciseCheck(Set, "smallest-epsilon")]
-    private static CheckResult SmallestEpsilon(IExerciseContext ctx)
+    [ExerciseCheck(Set, "fool-the-survivors")]
+    private static CheckResult FoolTheSurvivors(IExerciseContext ctx)
     {
-        double answer = ctx.Evaluate<double>("SmallestEpsilon");
-        if (double.IsNaN(answer))
-            return CheckResult.Fail("SmallestEpsilon is still NaN: assign the smallest ε of the grid at which FGSM accuracy drops below 10 %.");
-        if (!Grid.Any(e => Math.Abs(e - answer) < 1e-9))
-            return CheckResult.Fail($"SmallestEpsilon = {F(answer)} is not one of the grid's values ({string.Join(", ", Grid.Select(F))}).");
+        var fool = ctx.Evaluate<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, double, Tensor>>("FoolSurvivors");
+        using var scope = NewDisposeScope();
+        // Fresh random test images; the survivors are those the baseline gets right before and after FGSM at ε.
+        var random = FreshInputs.NewRandom();
+        var (pool, poolLabels, _) = RandomTestImages(random, SurvivorPool);
+        var fgsm = new Fgsm(Baseline, SurvivorEpsilon).Run(pool, poolLabels);
+        Tensor survivorRows;
+        using (no_grad())
+            survivorRows = (Baseline.forward(pool).argmax(1).eq(poolLabels) & Baseline.forward(fgsm).argmax(1).eq(poolLabels)).nonzero().squeeze(1);
+        long found = survivorRows.shape[0];
+        if (found < MinimumSurvivors)
+            return CheckResult.Fail($"grading problem: only {found} of {SurvivorPool} random test images survive FGSM (please report this).");
+        survivorRows = survivorRows.narrow(0, 0, Math.Min(found, SurvivorCount));
+        var (images, labels) = (pool.index_select(0, survivorRows), poolLabels.index_select(0, survivorRows));
+        int n = (int)images.shape[0];
 
-        // The true answer, scanning the grid from the smallest ε (FGSM is deterministic: no random start).
-        using var data = Test.Take(SweepImages);
-        var accuracies = new List<(double Epsilon, double Accuracy)>();
-        foreach (double eps in Grid)
-        {
-            double accuracy = RobustnessEvaluator.Evaluate(Baseline, data, new Fgsm(Baseline, eps), CPU, batchSize: 500, epsilon: eps, log: TextWriter.Null).RobustAccuracy;
-            accuracies.Add((eps, accuracy));
-            if (accuracy < Threshold) break;
-        }
-        var (truth, truthAccuracy) = accuracies[^1];
-        if (truthAccuracy >= Threshold)
-            return CheckResult.Fail("grading problem: FGSM never drops below 10 % on this grid (please report this).");
-        if (Math.Abs(answer - truth) < 1e-9)
-            return CheckResult.Pass($"ε = {F(truth)}: FGSM accuracy {P(truthAccuracy)} on the first {SweepImages} test images (at the grid's previous ε: {P(accuracies[^2].Accuracy)})");
-        if (answer < truth)
-        {
-            double atAnswer = accuracies.First(a => Math.Abs(a.Epsilon - answer) < 1e-9).Accuracy;
-            return CheckResult.Fail($"SmallestEpsilon = {F(answer)}, but at that ε FGSM accuracy on the first {SweepImages} test images is {P(atAnswer)}, " +
-                                    "not below 10 %. Use the first 1000 test images (test.Take(1000)) and the untargeted Fgsm.");
-        }
-        return CheckResult.Fail($"SmallestEpsilon = {F(answer)} is not the smallest: a smaller ε of the grid already drops FGSM accuracy on the first " +
-                                $"{SweepImages} test images below 10 %. Go through the grid from the smallest ε and stop at the first one below 10 %.");
+        // The learner gets a model of their own, so nothing they do to it changes the model the grader evaluates.
+        using var theirs = Remote.RemoteRecipes.Shipped(Models.ShippedModels.LoadBaseline(CPU), "baseline");
+        theirs.eval();
+        string call = $"FoolSurvivors(baseline, {n} random test images FGSM at ε = {F(SurvivorEpsilon)} does not fool, labels, ε = {F(SurvivorEpsilon)})";
+        var imagesCopy = images.clone();
+        var got = fool(theirs, imagesCopy, labels.clone(), SurvivorEpsilon);
+        if (ShapeProblem(call, got, images) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
+        got = got.detach().cpu().to_type(ScalarType.Float32);
+        if (got.isnan().any().item<bool>()) return CheckResult.Fail($"{call} returned NaN pixels; return images in [0, 1].");
+        float low = got.min().item<float>(), high = got.max().item<float>();
+        if (low < -1e-6 || high > 1 + 1e-6)
+            return CheckResult.Fail($"{call}: pixel values range over [{F(low)}, {F(high)}]; clamp the result to [0, 1].");
+        double moved = (got - images).abs().max().item<float>();
+        if (moved > SurvivorEpsilon + 1e-5)
+            return CheckResult.Fail($"{call}: a pixel moved by {F(moved)} > ε = {F(SurvivorEpsilon)}; keep every pixel within ε of the clean image " +
+                                    "(after each step: images + (x − images).clamp(−ε, ε), then clamp to [0, 1]).");
+
+        // The verdict: the grader's own baseline on the returned images.
+        int stillRight;
+        using (no_grad()) stillRight = (int)Baseline.forward(got).argmax(1).eq(labels).sum().item<long>();
+        double accuracy = stillRight / (double)n;
+        string measured = $"the baseline still classifies {stillRight} of {n} survivors correctly ({P(accuracy)} {Statistics.Proportion.Wilson(stillRight, n)}) " +
+                          $"at L∞ ε = {F(SurvivorEpsilon)}";
+        if (accuracy < SurvivorBar)
+            return CheckResult.Pass($"{measured}, below the bar of {P(SurvivorBar)}: the images FGSM could not fool were not robust");
+        string hint = moved < 1e-7
+            ? "FoolSurvivors returned the images unchanged"
+            : "on these images the softmax is saturated: the cross-entropy and its gradient at the clean image are (almost) 0, so one step along its sign " +
+              "goes nowhere useful. Re-read the gradient after small steps (section 5), start from a random point of the ball, or take the gradient of " +
+              "a loss that does not saturate (the logit margin of section 1)";
+        return CheckResult.Fail($"{measured}; it must fall below {P(SurvivorBar)}. Hint: {hint}.");
     }
 }

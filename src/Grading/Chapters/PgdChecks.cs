@@ -1,4 +1,7 @@
 using ModelSecurity.Attacks;
+using ModelSecurity.Defenses;
+using ModelSecurity.Grading.Remote;
+using ModelSecurity.Models;
 using static ModelSecurity.Grading.Chapters.ChapterData;
 using static TorchSharp.torch;
 
@@ -9,7 +12,10 @@ namespace ModelSecurity.Grading.Chapters;
 /// <c>project-linf</c> (<c>Tensor ProjectLinf(Tensor delta, double epsilon)</c>) and <c>project-l2</c>
 /// (<c>Tensor ProjectL2(Tensor delta, double epsilon)</c>), compared with <see cref="Perturbations.Project"/>, and
 /// <c>pgd-step</c> (<c>Tensor PgdStep(model, images, adversarial, labels, epsilon, stepSize, norm)</c>), compared with one
-/// step computed from the library's pieces (input gradient, <see cref="Perturbations.SteepestAscent"/>, projection, clamp).
+/// step computed from the library's pieces (input gradient, <see cref="Perturbations.SteepestAscent"/>, projection, clamp);
+/// and the judgement exercise <c>break-masked</c> (<c>Tensor BreakIt(model, images, labels, epsilon)</c>, an attack of the
+/// learner's choice against the gradient-masked <see cref="QuantizedInput"/> baseline, graded by the robust accuracy it
+/// leaves on fresh random test images, which the grader measures itself).
 /// </summary>
 internal static class PgdChecks
 {
@@ -159,5 +165,61 @@ internal static class PgdChecks
         var gradient = autograd.grad(new[] { loss }, new[] { x })[0].detach();
         var moved = start + alpha * Perturbations.SteepestAscent(gradient, norm);
         return (images + Perturbations.Project(moved - images, eps, norm)).clamp(0, 1).detach();
+    }
+
+    /// <summary>Budget of exercise 2.4 (L∞, the course's standard ε).</summary>
+    internal const double MaskedEpsilon = 0.1;
+
+    /// <summary>Fresh random test images the learner's attack runs on in exercise 2.4.</summary>
+    internal const int MaskedImages = 100;
+
+    /// <summary>Robust accuracy the learner's attack must push the masked model below (PGD-20 leaves it near its clean accuracy).</summary>
+    internal const double MaskedBar = 0.20;
+
+    /// <summary>Grey levels of the masked model's input rounding (8-bit: the images themselves are unchanged).</summary>
+    internal const int MaskedLevels = 255;
+
+    /// <summary>The grader's own masked model (never handed to a submission; never disposed: it wraps the shared baseline).</summary>
+    private static readonly Lazy<QuantizedInput> GraderMasked = new(() => new QuantizedInput(Baseline, MaskedLevels));
+
+    [ExerciseCheck(Set, "break-masked")]
+    private static CheckResult BreakMasked(IExerciseContext ctx)
+    {
+        var breakIt = ctx.Evaluate<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, double, Tensor>>("BreakIt");
+        using var scope = NewDisposeScope();
+        // Fresh random test images, so that no answer can be prepared for them.
+        var (images, labels, _) = RandomTestImages(FreshInputs.NewRandom(), MaskedImages);
+        // The learner gets a model of their own (a fresh copy of the baseline behind the rounding): whatever their code
+        // does to it cannot change the model the grader evaluates.
+        using var theirs = RemoteRecipes.QuantizedInput(RemoteRecipes.Shipped(ShippedModels.LoadBaseline(CPU), "baseline"), MaskedLevels);
+        theirs.eval();
+        string call = $"BreakIt(masked model, {MaskedImages} random test images, labels, ε = {F(MaskedEpsilon)})";
+        var got = breakIt(theirs, images.clone(), labels.clone(), MaskedEpsilon);
+        if (ShapeProblem(call, got, images) is { } shapeProblem) return CheckResult.Fail(shapeProblem);
+        got = got.detach().cpu().to_type(ScalarType.Float32);
+        if (got.isnan().any().item<bool>()) return CheckResult.Fail($"{call} returned NaN pixels; return images in [0, 1].");
+        float low = got.min().item<float>(), high = got.max().item<float>();
+        if (low < -1e-6 || high > 1 + 1e-6)
+            return CheckResult.Fail($"{call}: pixel values range over [{F(low)}, {F(high)}]; clamp the adversarial images to [0, 1].");
+        double moved = (got - images).abs().max().item<float>();
+        if (moved > MaskedEpsilon + 1e-5)
+            return CheckResult.Fail($"{call}: a pixel moved by {F(moved)} > ε = {F(MaskedEpsilon)}; stay inside the L∞ ball (project: images + (x − images).clamp(−ε, ε)).");
+
+        // The verdict: the grader's own masked model on the returned images.
+        var masked = GraderMasked.Value;
+        bool[] robust;
+        using (no_grad())
+            robust = (masked.forward(images).argmax(1).eq(labels) & masked.forward(got).argmax(1).eq(labels)).data<bool>().ToArray();
+        int robustCount = robust.Count(r => r);
+        double accuracy = robustCount / (double)MaskedImages;
+        var interval = Statistics.Proportion.Wilson(robustCount, MaskedImages);
+        string measured = $"robust accuracy of the masked model under your attack: {P(accuracy)} {interval} on {MaskedImages} random test images at L∞ ε = {F(MaskedEpsilon)}";
+        if (accuracy < MaskedBar)
+            return CheckResult.Pass($"{measured}, below the bar of {P(MaskedBar)}: the masked model is not robust, its gradients only hid that");
+        string hint = moved < 1e-7
+            ? "BreakIt returned the images unchanged"
+            : "the gradient of this model is 0 everywhere (its input rounding has derivative 0), so FGSM, PGD and APGD cannot move; " +
+              "use an attack that needs no gradient of this model (SquareAttack, a transfer from a surrogate model) or BPDA (the gradient of a differentiable stand-in for the rounding)";
+        return CheckResult.Fail($"{measured}; it must fall below {P(MaskedBar)}. Hint: {hint}.");
     }
 }

@@ -10,7 +10,10 @@ namespace ModelSecurity.Grading.Chapters;
 /// CE(f(x), y) + β·KL(f(x) ‖ f(x′)), KL summed over classes and averaged over the batch), compared with
 /// <see cref="TradesKlAttack.KlDivergence"/> on random logits, gradients included; and <c>robust-error-parts</c>
 /// (<c>(double Natural, double Boundary) RobustErrorParts(Tensor cleanPredictions, Tensor adversarialPredictions, Tensor labels)</c>:
-/// the decomposition of robust error into natural and boundary error), on hand-made predictions.
+/// the decomposition of robust error into natural and boundary error), on hand-made predictions; and the judgement exercise
+/// <c>pick-beta</c> (<c>double PickBeta(double[] betas, int[] cleanCorrect, int[] robustCorrect, int count, double cleanTarget)</c>:
+/// the β of a measured sweep that meets a clean-accuracy target with 95 % confidence and has the best robust accuracy),
+/// on fixed sweeps and on a fresh random one.
 /// </summary>
 internal static class TradesChecks
 {
@@ -175,5 +178,105 @@ internal static class TradesChecks
                                     $"adversarial [{string.Join(", ", randomAdversarial)}]) returned (Natural {F(fresh.Natural)}, Boundary {F(fresh.Boundary)}); " +
                                     $"expected (Natural {F(randomNatural)}, Boundary {F(randomBoundary)}): natural = mean(clean ≠ labels), boundary = mean(clean == labels & adversarial ≠ clean).");
         return CheckResult.Pass("RobustErrorParts splits robust error into natural error (0.4) and boundary error (0.3) on every case, gives (0, 0) for a perfect model and is right on random predictions");
+    }
+
+    /// <summary>
+    /// The rule of exercise 4.3: among the β whose clean accuracy meets <paramref name="cleanTarget"/> with 95 % confidence
+    /// (the lower end of its Wilson interval is at least the target), the one with the most robust points, the smaller β
+    /// on a tie; NaN when none qualifies.
+    /// </summary>
+    internal static double ReferencePick(double[] betas, int[] cleanCorrect, int[] robustCorrect, int count, double cleanTarget)
+    {
+        double best = double.NaN;
+        int bestRobust = -1;
+        for (int i = 0; i < betas.Length; i++)
+        {
+            if (Statistics.Proportion.Wilson(cleanCorrect[i], count).Lower < cleanTarget) continue;
+            if (robustCorrect[i] > bestRobust || (robustCorrect[i] == bestRobust && betas[i] < best))
+                (best, bestRobust) = (betas[i], robustCorrect[i]);
+        }
+        return best;
+    }
+
+    /// <summary>The choice a learner makes who trusts point estimates (the weak answer exercise 4.3 must reject).</summary>
+    private static double PointEstimatePick(double[] betas, int[] cleanCorrect, int[] robustCorrect, int count, double cleanTarget)
+    {
+        double best = double.NaN;
+        int bestRobust = -1;
+        for (int i = 0; i < betas.Length; i++)
+            if (cleanCorrect[i] / (double)count >= cleanTarget && (robustCorrect[i] > bestRobust || (robustCorrect[i] == bestRobust && betas[i] < best)))
+                (best, bestRobust) = (betas[i], robustCorrect[i]);
+        return best;
+    }
+
+    /// <summary>A measured-looking sweep: clean accuracy falling and robust accuracy rising with β, with sampling noise.</summary>
+    internal static (double[] Betas, int[] Clean, int[] Robust, int Count, double Target) RandomSweep(Random random)
+    {
+        double[] betas = [0, 0.5, 1, 2, 4, 8];
+        int count = 200 * random.Next(2, 6);                       // 400 … 1000 validation images
+        double cleanTop = Between(random, 0.82, 0.9), cleanDrop = Between(random, 0.03, 0.08);
+        double robustBottom = Between(random, 0.1, 0.3), robustRise = Between(random, 0.2, 0.4);
+        int[] clean = betas.Select((_, i) => Binomial(random, count, cleanTop - cleanDrop * i / 5.0)).ToArray();
+        int[] robust = betas.Select((_, i) => Binomial(random, count, robustBottom + robustRise * Math.Sqrt(i / 5.0))).ToArray();
+        // A target that a point estimate meets but its interval does not, for one of the middle β (so trusting point estimates fails).
+        int k = random.Next(2, 5);
+        double target = Math.Round(clean[k] / (double)count - Between(random, 0.002, 0.012), 3);
+        return (betas, clean, robust, count, target);
+    }
+
+    private static int Binomial(Random random, int n, double p)
+    {
+        int successes = 0;
+        for (int i = 0; i < n; i++) if (random.NextDouble() < p) successes++;
+        return successes;
+    }
+
+    [ExerciseCheck(Set, "pick-beta")]
+    private static CheckResult PickBeta(IExerciseContext ctx)
+    {
+        var pick = ctx.Evaluate<Func<double[], int[], int[], int, double, double>>("PickBeta");
+        var cases = new List<(double[] Betas, int[] Clean, int[] Robust, int Count, double Target, string What)>
+        {
+            // The chapter's kind of sweep on 500 validation images: β = 3 meets 80 % only as a point estimate (80.4 %, Wilson lower end 76.7 %).
+            ([0, 0.3, 1, 3, 6, 12], [436, 431, 424, 402, 396, 391], [117, 201, 241, 266, 269, 274], 500, 0.80, "a sweep of 6 β on 500 validation images"),
+            // The best robust accuracy is at the largest β, which misses the target: the answer is an interior β.
+            ([0, 1, 2, 4], [880, 872, 861, 812], [300, 420, 431, 560], 1000, 0.84, "a sweep of 4 β on 1000 validation images"),
+            // A tie in robust points between two β that both qualify: the smaller β.
+            ([0, 1, 2, 4], [880, 872, 861, 812], [431, 431, 445, 560], 1000, 0.84, "a sweep with a tie"),
+            // No β meets the target with confidence.
+            ([0, 1, 6], [460, 452, 440], [100, 200, 260], 500, 0.92, "a sweep where no β meets the target"),
+        };
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            var fresh = RandomSweep(FreshInputs.NewRandom());
+            double right = ReferencePick(fresh.Betas, fresh.Clean, fresh.Robust, fresh.Count, fresh.Target);
+            double naive = PointEstimatePick(fresh.Betas, fresh.Clean, fresh.Robust, fresh.Count, fresh.Target);
+            if (right.Equals(naive)) continue;
+            cases.Add((fresh.Betas, fresh.Clean, fresh.Robust, fresh.Count, fresh.Target, "a random sweep"));
+            break;
+        }
+        foreach (var (betas, clean, robust, count, target, what) in cases)
+        {
+            double expected = ReferencePick(betas, clean, robust, count, target);
+            double got = pick(betas.ToArray(), clean.ToArray(), robust.ToArray(), count, target);
+            if (got.Equals(expected) || (double.IsNaN(got) && double.IsNaN(expected))) continue;
+            string table = string.Join("; ", betas.Select((b, i) =>
+                $"β {F(b)}: clean {P(clean[i] / (double)count)} {Statistics.Proportion.Wilson(clean[i], count)}, robust {P(robust[i] / (double)count)}"));
+            string call = $"PickBeta on {what} (target {P(target)} clean; {table})";
+            string hint;
+            if (double.IsNaN(expected))
+                hint = "no β meets the target with 95 % confidence (every Wilson interval's lower end is below it): return double.NaN rather than a β that may miss the target";
+            else if (!double.IsNaN(got) && Array.IndexOf(betas, got) is var at and >= 0 && Statistics.Proportion.Wilson(clean[at], count).Lower < target)
+                hint = clean[at] / (double)count >= target
+                    ? $"β = {F(got)} meets the target only as a point estimate: its Wilson interval reaches below {P(target)}, so on new data it may well miss it. Require the interval's lower end to reach the target"
+                    : $"β = {F(got)} does not meet the clean-accuracy target";
+            else if (double.IsNaN(got))
+                hint = $"β = {F(expected)} meets the target with confidence; return it";
+            else
+                hint = "among the β that meet the target with confidence, take the one with the most robust points (the smaller β on a tie)";
+            return CheckResult.Fail($"{call} returned {F(got)}; expected {F(expected)}. Hint: {hint}.");
+        }
+        return CheckResult.Pass("PickBeta chooses the most robust β among those whose clean accuracy meets the target with 95 % confidence (Wilson lower end), " +
+                                "on four fixed sweeps (an interior choice, a tie, none qualifying) and a fresh random sweep");
     }
 }

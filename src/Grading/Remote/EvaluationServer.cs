@@ -110,6 +110,7 @@ public sealed class EvaluationServer(RemoteChannel channel, Func<string, Type, o
             "pgd" => new Pgd(Part<nn.Module<Tensor, Tensor>>(0), Part<double>(1), steps: Part<int>(2), randomStart: Part<bool>(3)),
             "class-logit" => ClassLogit(Part<nn.Module<Tensor, Tensor>>(0), Part<long>(1)),
             "shipped" => Shipped(Part<string>(0)),
+            "quantized-input" => new Defenses.QuantizedInput(Part<nn.Module<Tensor, Tensor>>(0), Part<int>(1)),
             _ => throw new RemoteProtocolException($"unknown recipe '{kind}'"),
         };
         if (session != 0) _sessions[session] = built;

@@ -43,6 +43,13 @@ public static class RemoteRecipes
         return Remember(score, new Recipe("class-logit", [model, label]));
     }
 
+    /// <summary>
+    /// <paramref name="model"/> behind <see cref="Defenses.QuantizedInput"/> (the gradient-masked model of chapter 02);
+    /// the worker wraps its own copy of <paramref name="model"/> (which must travel itself, e.g. as a shipped model).
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> QuantizedInput(nn.Module<Tensor, Tensor> model, int levels) =>
+        Remember(new Defenses.QuantizedInput(model, levels), new Recipe("quantized-input", [model, levels]));
+
     /// <summary>Marks a model the worker loads itself (e.g. "baseline": the shipped checkpoint) instead of receiving its weights.</summary>
     public static T Shipped<T>(T model, string name) where T : nn.Module<Tensor, Tensor> =>
         Remember(model, new Recipe("shipped", [name]));
