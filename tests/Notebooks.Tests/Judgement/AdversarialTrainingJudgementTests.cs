@@ -88,8 +88,9 @@ public class AdversarialTrainingJudgementTests
     {
         (bool, int) LowPgd(double[] fgsm, double[] clean, double[] pgd)
         {
+            // Any check below 10 % counts as a collapse (the weakly robust run always has one, after its first check).
             int low = Array.FindIndex(pgd, p => p < 0.1);
-            return low > 0 ? (true, Array.IndexOf(pgd, pgd.Take(low).Max())) : (false, Array.IndexOf(pgd, pgd.Max()));
+            return low >= 0 ? (true, low == 0 ? 0 : Array.IndexOf(pgd, pgd.Take(low).Max())) : (false, Array.IndexOf(pgd, pgd.Max()));
         }
         for (int i = 0; i < 5; i++)
         {
