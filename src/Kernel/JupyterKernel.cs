@@ -100,9 +100,6 @@ public sealed class JupyterKernel : IDisposable
         }
     }
 
-    /// <summary>After a failed execution with <c>stop_on_error</c>, execute requests arriving this soon are aborted too.</summary>
-    internal static readonly TimeSpan StopOnErrorWindow = TimeSpan.FromMilliseconds(300);
-
     private async Task ServeAsync(ChannelReader<JupyterMessage> queue, KernelChannel channel, CancellationToken cancellationToken)
     {
         try
@@ -111,28 +108,16 @@ public sealed class JupyterKernel : IDisposable
             {
                 bool stopOnError = await HandleAsync(channel, request).ConfigureAwait(false);
                 if (!stopOnError) continue;
-                // stop_on_error: execute requests that are queued, or arrive within StopOnErrorWindow, are aborted (like
-                // ipykernel's stop_on_error_timeout): a client that queued several cells sends them back to back, and on a busy
-                // machine the failing cell can finish before the next ones arrive. Other requests are still answered.
-                using var window = new CancellationTokenSource(StopOnErrorWindow);
-                try
+                // stop_on_error: execute requests that were already queued are aborted, other requests still answered.
+                while (queue.TryRead(out var queued))
                 {
-                    while (await queue.WaitToReadAsync(window.Token).ConfigureAwait(false))
+                    if (queued.MsgType == "execute_request")
                     {
-                        while (queue.TryRead(out var queued))
-                        {
-                            if (queued.MsgType == "execute_request")
-                            {
-                                PublishStatus("busy", queued);
-                                Reply(channel, queued, "execute_reply", _executor.Aborted());
-                                PublishStatus("idle", queued);
-                            }
-                            else await HandleAsync(channel, queued).ConfigureAwait(false);
-                        }
+                        PublishStatus("busy", queued);
+                        Reply(channel, queued, "execute_reply", _executor.Aborted());
+                        PublishStatus("idle", queued);
                     }
-                }
-                catch (OperationCanceledException) when (window.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
+                    else await HandleAsync(channel, queued).ConfigureAwait(false);
                 }
             }
         }
