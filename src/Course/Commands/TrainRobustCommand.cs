@@ -81,8 +81,9 @@ public sealed class TrainRobustCommand : ICommand
         }
         if (args.Value("architecture") is { } architecture)
         {
-            string known = ModelZoo.Architectures.FirstOrDefault(a => string.Equals(a, architecture.Trim(), StringComparison.OrdinalIgnoreCase))
-                ?? throw new UsageException($"--architecture must be one of {string.Join(", ", ModelZoo.Architectures)}, not '{architecture}'");
+            string known = ModelZoo.Canonical(architecture);
+            if (!ModelZoo.Architectures.Contains(known))
+                throw new UsageException($"--architecture must be one of {string.Join(", ", ModelZoo.Architectures)}, not '{architecture}'");
             recipe = recipe with { Training = recipe.Training with { Architecture = known } };
         }
         if (args.Value("subset") is { } subset)

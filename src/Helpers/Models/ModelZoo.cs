@@ -109,8 +109,8 @@ public static class ModelZoo
     /// <summary>The known names, quoted, for error messages.</summary>
     internal static string KnownList() => string.Join(", ", Architectures.Select(a => $"'{a}'"));
 
-    /// <summary>The zoo's spelling of a name, or the trimmed input when it is not a known name.</summary>
-    internal static string Canonical(string architecture) =>
+    /// <summary>The zoo's spelling of a name (case and surrounding spaces ignored), or the trimmed input when it is not a known name.</summary>
+    public static string Canonical(string architecture) =>
         Architectures.FirstOrDefault(a => string.Equals(a, architecture.Trim(), StringComparison.OrdinalIgnoreCase))
         ?? architecture.Trim();
 
