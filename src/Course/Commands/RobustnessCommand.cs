@@ -25,7 +25,8 @@ public sealed class RobustnessCommand : ICommand
     public string Help => $"""
         Usage: course robustness [--model PATH] [--attacks {string.Join(',', DefaultAttacks)}] [--eps 0.01,0.03,0.05,0.1,0.2,0.3]
                                  [--subset N | --images N] [--batch N] [--seed S] [-o results.json] [--markdown table.md] [--device D]
-               course robustness --autoattack [--checkpoint PATH] [--eps 0.1] [--norm linf|l2] [--images N] [--no-early-exit] ...
+               course robustness --autoattack [--checkpoint PATH] [--eps 0.1] [--norm linf|l2] [--images N] [--no-early-exit]
+                                 [-o results.json [--chunk 100] [--resume]] ...
 
         Attacks every test image (or a random subset) of the checkpoint's dataset and prints accuracy per attack and ε.
         Attacks: fgsm; pgdK (PGD-K, L∞, random start, step 2.5·ε/K); pgdKxR (R restarts, keeping each image's strongest).
@@ -41,6 +42,10 @@ public sealed class RobustnessCommand : ICommand
           --autoattack     run AutoAttack (standard) at one ε (default 0.1) instead of the sweep
           --norm N         linf (default) or l2, with --autoattack
           --no-early-exit  with --autoattack: run every attack on every point (slower; same numbers, for comparison)
+          --chunk N        with --autoattack -o: evaluate N images at a time and rewrite the JSON after each part (default 100),
+                           so an interrupted run keeps what it measured
+          --resume         with --autoattack -o: continue the run already in that JSON (same checkpoint, ε, norm, seed and
+                           images) from its first unevaluated image; the per-point results equal those of one uninterrupted run
           --images N       attack the first N test images
           --attacks LIST   comma-separated attacks (default: {string.Join(',', DefaultAttacks)})
           --eps LIST       comma-separated L∞ budgets in pixel units
@@ -57,6 +62,7 @@ public sealed class RobustnessCommand : ICommand
         new("model", true), new("attacks", true), new("eps", true), new("subset", true), new("batch", true),
         new("seed", true), new("output", true, "o"), new("markdown", true), new("device", true),
         new("checkpoint", true), new("autoattack", false), new("norm", true), new("no-early-exit", false), new("images", true), new("json", true),
+        new("chunk", true), new("resume", false),
     ];
 
     public Task<int> RunAsync(ParsedArgs args, CliContext context)
@@ -69,8 +75,8 @@ public sealed class RobustnessCommand : ICommand
         if (args.Value("output") is not null && args.Value("json") is not null)
             throw new UsageException("give the JSON path once: -o PATH or --json PATH, not both");
         if (args.Flag("autoattack")) return Task.FromResult(RunAutoAttack(args, context));
-        if (args.Value("norm") is not null || args.Flag("no-early-exit"))
-            throw new UsageException("--norm and --no-early-exit go with --autoattack");
+        if (args.Value("norm") is not null || args.Flag("no-early-exit") || args.Value("chunk") is not null || args.Flag("resume"))
+            throw new UsageException("--norm, --no-early-exit, --chunk and --resume go with --autoattack");
         double[] epsilons = ParseList(args.Value("eps") ?? "0.01,0.03,0.05,0.1,0.2,0.3", "--eps (ε must be a number ≥ 0)",
                 s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
             .Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -138,15 +144,45 @@ public sealed class RobustnessCommand : ICommand
         context.Out.WriteLine($"{info.Architecture} from {path}: AutoAttack ({AutoAttack.StandardVersion}) on {data.Count} {info.Dataset} test images, " +
                               $"{(norm == Norm.LInf ? "L∞" : "L2")} ε = {eps.ToString(CultureInfo.InvariantCulture)}, on {device}");
         var autoAttack = new AutoAttack(model, eps, norm, AutoAttack.StandardVersion, seed);
-        var report = autoAttack.Evaluate(data, device, batch, earlyExit, context.Out);
+        string? json = JsonPath(args);
+        int chunk = ParseInt(args.Value("chunk") ?? "100", "--chunk", 1);
+        if (json is null && (args.Value("chunk") is not null || args.Flag("resume")))
+            throw new UsageException("--chunk and --resume need -o FILE: the JSON is where the finished parts are kept");
+        WorstCaseReport report;
+        if (json is null) report = autoAttack.Evaluate(data, device, batch, earlyExit, context.Out);
+        else
+        {
+            // In parts, each saved as soon as it is done: AutoAttack on 1 000 images takes about an hour on two cores.
+            var parts = new List<WorstCaseReport>();
+            if (args.Flag("resume") && File.Exists(json))
+            {
+                var stored = StoredEvaluation.Load(json);
+                // A finished run on the first K images may be extended to the first N > K.
+                string? firstName = args.Value("subset") is null && stored.Report.Count <= test.Count ? FirstImagesName(test, stored.Report.Count) : null;
+                CheckResumable(json, stored, Path.GetFileName(path), autoAttack, seed, earlyExit, data, firstName);
+                parts.Add(stored.Report);
+                context.Out.WriteLine($"Resuming {json}: {stored.Report.Count} of {data.Count} images already evaluated");
+            }
+            else if (args.Flag("resume"))
+                context.Out.WriteLine($"Nothing to resume at {json}: starting from the first image");
+            for (int start = parts.Sum(p => p.Count); start < data.Count; start += chunk)
+            {
+                int end = Math.Min(data.Count, start + chunk);
+                using var part = data.Select(Enumerable.Range(start, end - start).Select(i => (long)i).ToArray());
+                context.Out.WriteLine($"Images {start}–{end - 1} of {data.Count}:");
+                parts.Add(autoAttack.Evaluate(part, device, batch, earlyExit, context.Out, firstId: start));
+                var sofar = WorstCaseReport.Combine(parts);
+                new StoredEvaluation(Path.GetFileName(path), info.Architecture, info.Dataset, SelectionName(data, sofar.Count),
+                                     autoAttack.Version, seed, sofar).Save(json);
+            }
+            report = WorstCaseReport.Combine(parts);
+            if (parts.Count == 1 && report.Count == data.Count && args.Flag("resume"))
+                context.Out.WriteLine($"{json} already holds all {data.Count} images");
+        }
         string table = report.ToMarkdown();
         context.Out.WriteLine();
         context.Out.WriteLine(table);
-        if (JsonPath(args) is { } json)
-        {
-            new StoredEvaluation(Path.GetFileName(path), info.Architecture, info.Dataset, data.Name, autoAttack.Version, seed, report).Save(json);
-            context.Out.WriteLine($"Wrote {json}");
-        }
+        if (json is not null) context.Out.WriteLine($"Wrote {json}");
         if (args.Value("markdown") is { } markdown)
         {
             AtomicFile.WriteAllText(markdown, table + "\n");
@@ -154,6 +190,35 @@ public sealed class RobustnessCommand : ICommand
         }
         model.Dispose();
         return ExitCodes.Ok;
+    }
+
+    /// <summary>What a stored (possibly partial) evaluation covers: the data set's name, and how far a partial one got.</summary>
+    private static string SelectionName(ImageDataset data, int evaluated) =>
+        evaluated == data.Count ? data.Name : $"{data.Name}, first {evaluated} evaluated";
+
+    /// <summary>Refuses to append to a stored evaluation of another model, budget, seed or image selection.</summary>
+    private static void CheckResumable(string json, StoredEvaluation stored, string checkpoint, AutoAttack autoAttack, int seed, bool earlyExit,
+                                       ImageDataset data, string? sameImagesName)
+    {
+        var r = stored.Report;
+        var differences = new List<string>();
+        if (stored.Checkpoint != checkpoint) differences.Add($"checkpoint {stored.Checkpoint}, not {checkpoint}");
+        if (stored.Version != autoAttack.Version) differences.Add($"version {stored.Version}, not {autoAttack.Version}");
+        if (stored.Seed != seed) differences.Add($"seed {stored.Seed}, not {seed}");
+        if (r.Norm != autoAttack.Norm || r.Epsilon != autoAttack.Epsilon)
+            differences.Add($"{r.Norm} ε = {r.Epsilon.ToString(CultureInfo.InvariantCulture)}, not {autoAttack.Norm} ε = {autoAttack.Epsilon.ToString(CultureInfo.InvariantCulture)}");
+        if (r.EarlyExit != earlyExit) differences.Add(r.EarlyExit ? "early exit on" : "early exit off");
+        if (r.Count > data.Count || (stored.Selection != SelectionName(data, r.Count) && stored.Selection != sameImagesName))
+            differences.Add($"images '{stored.Selection}', not a start of '{data.Name}'");
+        if (differences.Count > 0)
+            throw new UsageException($"--resume: {json} holds another evaluation ({string.Join("; ", differences)}). " +
+                                     "Give the same options as the run that wrote it, or another -o path to start afresh.");
+    }
+
+    private static string FirstImagesName(ImageDataset test, int count)
+    {
+        using var first = test.Take(count);
+        return first.Name;
     }
 
     private static string CheckpointPath(ParsedArgs args) =>

@@ -76,6 +76,8 @@ public sealed class AutoAttack
     /// <param name="batchSize">Points per batch.</param>
     /// <param name="earlyExit">Attack only points no earlier attack broke (the standard); false runs every attack on every point.</param>
     /// <param name="log">Progress (default: none).</param>
-    public WorstCaseReport Evaluate(ImageDataset data, Device? device = null, int batchSize = 500, bool earlyExit = true, TextWriter? log = null) =>
-        WorstCaseEvaluator.Evaluate(Model, data, Attacks, Norm, Epsilon, device, batchSize, earlyExit, $"AutoAttack ({Version})", log);
+    /// <param name="firstId">Id of the first point, for evaluating a data set in parts (see <see cref="WorstCaseEvaluator.Evaluate"/>).</param>
+    public WorstCaseReport Evaluate(ImageDataset data, Device? device = null, int batchSize = 500, bool earlyExit = true, TextWriter? log = null,
+                                    long firstId = 0) =>
+        WorstCaseEvaluator.Evaluate(Model, data, Attacks, Norm, Epsilon, device, batchSize, earlyExit, $"AutoAttack ({Version})", log, firstId);
 }

@@ -27,14 +27,20 @@ public static class WorstCaseEvaluator
     /// <param name="earlyExit">Attack only the points not broken yet (true), or every point with every attack (false, for comparison).</param>
     /// <param name="name">Name in the report.</param>
     /// <param name="log">Progress (default: none).</param>
+    /// <param name="firstId">
+    /// Id of <paramref name="data"/>'s first point (the others follow): seeded attacks draw their random numbers per id, so
+    /// a data set evaluated in consecutive parts, each with its offset, gives the same per-point results as in one run
+    /// (<see cref="WorstCaseReport.Combine"/> joins the parts).
+    /// </param>
     public static WorstCaseReport Evaluate(nn.Module<Tensor, Tensor> model, ImageDataset data, IReadOnlyList<Attack> attacks, Norm norm,
                                            double epsilon, Device? device = null, int batchSize = 500, bool earlyExit = true,
-                                           string name = "worst case", TextWriter? log = null)
+                                           string name = "worst case", TextWriter? log = null, long firstId = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(attacks);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
+        ArgumentOutOfRangeException.ThrowIfNegative(firstId);
         Guard.Epsilon(epsilon);
         foreach (var attack in attacks)
             if (!ReferenceEquals(attack.Model, model))
@@ -58,7 +64,7 @@ public static class WorstCaseEvaluator
             using (batch)
             {
                 int n = (int)batch.Count;
-                var ids = Enumerable.Range(offset, n).Select(i => (long)i).ToArray();
+                var ids = Enumerable.Range(offset, n).Select(i => firstId + i).ToArray();
                 bool[] correct;
                 using (no_grad()) correct = ToBools(Predict(model, batch.Images).eq(batch.Labels));
                 for (int i = 0; i < n; i++) brokenBy[offset + i] = correct[i] ? WorstCaseReport.Robust : WorstCaseReport.Misclassified;

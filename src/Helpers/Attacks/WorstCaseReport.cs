@@ -54,6 +54,37 @@ public sealed record WorstCaseReport(string Name, Norm Norm, double Epsilon, int
     /// <summary>95 % Wilson interval of the robust accuracy.</summary>
     public Interval RobustInterval => Proportion.Wilson(RobustCount, Math.Max(1, Count));
 
+    /// <summary>
+    /// One report for consecutive parts of a data set evaluated separately (e.g. a long AutoAttack run saved after every
+    /// part so that it can resume): counts and seconds add up, per-point results are concatenated in order.
+    /// </summary>
+    /// <exception cref="ArgumentException">No parts, or parts of different evaluations (name, norm, ε, attacks or early exit differ).</exception>
+    public static WorstCaseReport Combine(IReadOnlyList<WorstCaseReport> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0) throw new ArgumentException("Combine needs at least one report.", nameof(parts));
+        var first = parts[0];
+        foreach (var part in parts)
+            if (part.Name != first.Name || part.Norm != first.Norm || part.Epsilon != first.Epsilon || part.EarlyExit != first.EarlyExit
+                || !part.Stages.Select(s => s.Attack).SequenceEqual(first.Stages.Select(s => s.Attack)))
+                throw new ArgumentException(
+                    $"Only parts of one evaluation can be combined: '{part.Name}' ({part.Norm}, ε = {part.Epsilon}, attacks " +
+                    $"{string.Join(", ", part.Stages.Select(s => s.Attack))}) differs from '{first.Name}' ({first.Norm}, ε = {first.Epsilon}, attacks " +
+                    $"{string.Join(", ", first.Stages.Select(s => s.Attack))}).", nameof(parts));
+        int count = parts.Sum(p => p.Count);
+        var stages = first.Stages.Select((stage, a) => new WorstCaseStage(
+            stage.Attack,
+            parts.Sum(p => p.Stages[a].Attacked),
+            parts.Sum(p => p.Stages[a].Broken),
+            parts.Sum(p => p.Stages[a].RobustAfter),
+            parts.Sum(p => p.Stages[a].Seconds),
+            parts.Any(p => p.Stages[a].OwnAccuracy is null) || count == 0
+                ? null
+                : parts.Sum(p => p.Stages[a].OwnAccuracy!.Value * p.Count) / count)).ToList();
+        return new WorstCaseReport(first.Name, first.Norm, first.Epsilon, count, parts.Sum(p => p.CleanCorrect), stages,
+                                   parts.SelectMany(p => p.BrokenBy).ToArray(), first.EarlyExit, parts.Sum(p => p.Seconds));
+    }
+
     /// <summary>The standard table as Markdown: clean, then each attack with the cumulative robust accuracy and how many points it broke.</summary>
     public string ToMarkdown()
     {

@@ -190,4 +190,44 @@ public class WorstCaseTests(TrainedMlpFixture fixture) : IClassFixture<TrainedMl
         Assert.Equal(0, Proportion.Wilson(0, 20).Lower);
         Assert.Throws<ArgumentOutOfRangeException>(() => Proportion.Wilson(3, 2));
     }
+
+    [Fact]
+    public void PartsEvaluatedWithTheirOffsetsCombineToTheOneRunResult()
+    {
+        using var model = Threshold();
+        using var data = PointsAt(0.45f, 10);
+        var whole = WorstCaseEvaluator.Evaluate(model, data, [new BreaksParity(model, 0)], Norm.LInf, 0.1, batchSize: 4);
+
+        var even = new BreaksParity(model, 0);
+        var parts = new List<WorstCaseReport>();
+        foreach (var (start, length) in new[] { (0, 3), (3, 4), (7, 3) })
+        {
+            using var part = data.Select(Enumerable.Range(start, length).Select(i => (long)i).ToArray());
+            parts.Add(WorstCaseEvaluator.Evaluate(model, part, [even], Norm.LInf, 0.1, batchSize: 4, firstId: start));
+        }
+        var combined = WorstCaseReport.Combine(parts);
+
+        Assert.Equal(whole.BrokenBy, combined.BrokenBy);   // ids 3 and 7 start odd-length parts: offsets keep the parity
+        Assert.Equal(whole.Count, combined.Count);
+        Assert.Equal(whole.RobustCount, combined.RobustCount);
+        Assert.Equal(whole.Stages[0].Attacked, combined.Stages[0].Attacked);
+        Assert.Equal(5, combined.RobustCount);
+
+        // Without the offsets every part would restart at id 0 and break other points.
+        using var shifted = data.Select([3, 4, 5, 6]);
+        var wrong = WorstCaseEvaluator.Evaluate(model, shifted, [even], Norm.LInf, 0.1);
+        Assert.NotEqual(whole.BrokenBy.Skip(3).Take(4), wrong.BrokenBy);
+    }
+
+    [Fact]
+    public void CombineRefusesPartsOfDifferentEvaluations()
+    {
+        using var model = Threshold();
+        using var data = PointsAt(0.45f, 4);
+        var a = WorstCaseEvaluator.Evaluate(model, data, [new BreaksParity(model, 0)], Norm.LInf, 0.1);
+        var b = WorstCaseEvaluator.Evaluate(model, data, [new BreaksParity(model, 0)], Norm.LInf, 0.2);
+        var error = Assert.Throws<ArgumentException>(() => WorstCaseReport.Combine([a, b]));
+        Assert.Contains("one evaluation", error.Message);
+        Assert.Throws<ArgumentException>(() => WorstCaseReport.Combine([]));
+    }
 }

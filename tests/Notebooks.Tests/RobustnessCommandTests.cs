@@ -1,0 +1,53 @@
+using ModelSecurity.Attacks;
+using static ModelSecurity.Notebooks.Tests.TestSupport;
+
+namespace ModelSecurity.Notebooks.Tests;
+
+/// <summary><c>course robustness --autoattack -o</c> in parts: resuming gives the per-point results of one run, and refuses another evaluation.</summary>
+public class RobustnessCommandTests
+{
+    [Fact]
+    public async Task AResumedAutoAttackRunEqualsOneUninterruptedRun()
+    {
+        string directory = NewDirectory();
+        string whole = Path.Combine(directory, "whole.json"), resumed = Path.Combine(directory, "resumed.json");
+        var (exit, output, error) = await RunCli("robustness", "--autoattack", "--images", "6", "-o", whole);
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+
+        // A run stopped after 4 images (in parts of 2), then extended to 6.
+        (exit, output, error) = await RunCli("robustness", "--autoattack", "--images", "4", "--chunk", "2", "-o", resumed);
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        Assert.Contains("Images 2–3 of 4", output);
+        (exit, output, error) = await RunCli("robustness", "--autoattack", "--images", "6", "--chunk", "2", "--resume", "-o", resumed);
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        Assert.Contains("Resuming", output);
+        Assert.Contains("4 of 6 images already evaluated", output);
+        Assert.DoesNotContain("Images 0–1", output);
+
+        var one = StoredEvaluation.Load(whole);
+        var parts = StoredEvaluation.Load(resumed);
+        Assert.Equal(6, parts.Report.Count);
+        Assert.Equal(one.Report.BrokenBy, parts.Report.BrokenBy);
+        Assert.Equal(one.Report.CleanCorrect, parts.Report.CleanCorrect);
+        Assert.Equal(one.Selection, parts.Selection);
+    }
+
+    [Fact]
+    public async Task ResumeRefusesAnotherEvaluationAndLeavesTheFileAlone()
+    {
+        string json = Path.Combine(NewDirectory(), "aa.json");
+        var (exit, output, error) = await RunCli("robustness", "--autoattack", "--images", "2", "-o", json);
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        string before = File.ReadAllText(json);
+
+        (exit, _, error) = await RunCli("robustness", "--autoattack", "--images", "4", "--eps", "0.2", "--resume", "-o", json);
+        Assert.Equal(2, exit);
+        Assert.Contains("holds another evaluation", error);
+        Assert.Contains("ε = 0.1", error);
+        Assert.Equal(before, File.ReadAllText(json));
+
+        (exit, _, error) = await RunCli("robustness", "--autoattack", "--images", "4", "--resume");
+        Assert.Equal(2, exit);
+        Assert.Contains("need -o FILE", error);
+    }
+}
