@@ -47,6 +47,7 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
         ["06-federated-learning/weighted-average"] = ("double weight = sampleCounts[k] / n;", "double weight = 1.0 / deltas.Count;", "WeightedAverage"),
         ["06-federated-learning/trimmed-mean"] = ("result[i] = (float)(sum / kept);", "result[i] = (float)(sum / k);", "TrimmedMean"),
         ["06-federated-learning/pairwise-masks"] = ("v > u ? unchecked", "v < u ? unchecked", "MaskInput"),
+        ["06-federated-learning/stealthy-shift"] = ("(float)(mean - z * Math.Sqrt(variance))", "(float)(mean + z * Math.Sqrt(variance))", "BELOW"),
         ["07-certified-robustness-and-black-box/choose-sigma"] = ("c.Correct && c.Radius >= radius", "c.Radius >= radius", "ChooseSigma"),
         ["07-certified-robustness-and-black-box/certified-radius"] = ("lower > 0.5 ? sigma * StandardNormal.Quantile(lower) : 0", "sigma * StandardNormal.Quantile(lower)", "CertifiedRadius"),
         ["07-certified-robustness-and-black-box/integrated-gradients"] = ("arange(1, steps + 1,", "arange(0, steps,", "IntegratedGradientsRiemann"),
@@ -67,7 +68,7 @@ public class ExerciseCheckCellTests(ITestOutputHelper log)
     public void EveryRegisteredExerciseHasAWrongAnswerAndHints()
     {
         var exercises = CheckRegistry.Default.Exercises.Where(e => !e.StartsWith("toy/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(29, exercises.Count);
+        Assert.Equal(30, exercises.Count);
         Assert.Equal(exercises.Order(StringComparer.Ordinal), WrongAnswers.Keys.Order(StringComparer.Ordinal));
         foreach (string id in exercises)
         {

@@ -334,7 +334,4 @@ internal static class AdversarialTrainingChecks
         runs.Add(Collapse("another run", random.Next(3, n - 1), Between(random, 0.25, 0.45)));
         return runs.OrderBy(_ => random.Next()).ToList();
     }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

@@ -53,6 +53,10 @@ internal static class ChapterData
         return a.eq(b).all().item<bool>();
     }
 
+    /// <summary>A standard normal draw (Box–Muller), for the grader's random inputs.</summary>
+    public static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
     /// <summary>A number for messages.</summary>
     public static string F(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 

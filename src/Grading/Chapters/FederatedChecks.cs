@@ -14,6 +14,10 @@ namespace ModelSecurity.Grading.Chapters;
 /// <c>pairwise-masks</c> (<c>uint[] MaskInput(int u, uint[] input, IReadOnlyDictionary&lt;int, uint[]&gt; pairMasks)</c>:
 /// y_u = x_u + Σ_{v &gt; u} m_uv − Σ_{v &lt; u} m_uv mod 2³²), compared with the sign rule of
 /// <see cref="SecureAggregationClient.MaskInput"/> and checked against <see cref="SecureAggregationProtocol.Unmask"/> after a dropout.
+/// And the judgement exercise <c>stealthy-shift</c> (<c>float[] CraftUpdate(IReadOnlyList&lt;float[]&gt; ownUpdates, int clientsPerRound)</c>:
+/// the update every colluder sends), graded by its outcome on fresh rounds: the server drops updates far from the crowd
+/// (<see cref="OutlierFilter"/>) and takes the coordinate-wise median of the rest, and the colluders must still drag
+/// the aggregate down by at least <see cref="RequiredShift"/> honest standard deviations per coordinate on average.
 /// Inputs are hand-made, drawn from fixed seeds, or fresh (<see cref="FreshInputs"/>) so the submission cannot predict them.
 /// </summary>
 internal static class FederatedChecks
@@ -239,5 +243,69 @@ internal static class FederatedChecks
             return CheckResult.Fail("After client 4 dropped out, SecureAggregationProtocol.Unmask on your masked inputs did not recover the survivors' sum. " +
                                     "Hint: + mask for a peer v > u and − mask for v < u (the library removes masks assuming that rule).");
         return CheckResult.Pass("MaskInput adds the masks of higher-id peers and subtracts those of lower-id peers: the masks cancel in the sum, and the library's Unmask recovers the survivors' sum after a dropout");
+    }
+
+    /// <summary>How far (in honest standard deviations, averaged over coordinates) the colluders must drag the median down.</summary>
+    internal const double RequiredShift = 0.25;
+
+    /// <summary>The server's filter: drop every update farther from the coordinate-wise median than this many times the median distance.</summary>
+    internal const double OutlierFilter = 1.5;
+
+    [ExerciseCheck(Set, "stealthy-shift")]
+    private static CheckResult StealthyShift(IExerciseContext ctx)
+    {
+        var craft = ctx.Evaluate<Func<IReadOnlyList<float[]>, int, float[]>>("CraftUpdate");
+        var random = FreshInputs.NewRandom();
+        const int rounds = 6, length = 400;
+        var shifts = new List<double>();
+        for (int round = 0; round < rounds; round++)
+        {
+            int n = random.Next(20, 31), m = (int)Math.Round(0.3 * n);
+            // Honest updates: coordinate j ~ N(μⱼ, σⱼ²), σⱼ log-uniform over a factor 25 (layers differ in scale), μⱼ of the order of σⱼ.
+            var sigma = Enumerable.Range(0, length).Select(_ => 0.002 * Math.Exp(random.NextDouble() * Math.Log(25))).ToArray();
+            var mu = sigma.Select(s => 0.5 * s * Gaussian(random)).ToArray();
+            float[] Draw() => Enumerable.Range(0, length).Select(j => (float)(mu[j] + sigma[j] * Gaussian(random))).ToArray();
+            var own = Enumerable.Range(0, m).Select(_ => Draw()).ToArray();
+            var others = Enumerable.Range(0, n - m).Select(_ => Draw()).ToArray();
+
+            float[]? crafted = craft(own.Select(u => (float[])u.Clone()).ToArray(), n);
+            string call = $"CraftUpdate({m} own honest updates of {length} values, clientsPerRound = {n})";
+            if (crafted is null) return CheckResult.Fail($"{call} returned null; return the update (one value per coordinate) that every colluder sends.");
+            if (crafted.Length != length) return CheckResult.Fail($"{call} returned {crafted.Length} values; expected {length}, one per coordinate.");
+            if (crafted.Any(v => !float.IsFinite(v))) return CheckResult.Fail($"{call} returned NaN or infinite values; the server rejects such updates outright.");
+
+            var updates = others.Select((u, k) => new ClientUpdate(k, u, 1))
+                .Concat(Enumerable.Range(0, m).Select(k => new ClientUpdate(n - m + k, (float[])crafted.Clone(), 1))).ToList();
+            var kept = Filter(updates, length);
+            int keptColluders = kept.Count(u => u.ClientId >= n - m);
+            var aggregate = new CoordinateWiseMedian().Aggregate(1, new float[length], kept);
+            double shift = Enumerable.Range(0, length).Average(j => (aggregate[j] - mu[j]) / sigma[j]);
+            shifts.Add(shift);
+            if (keptColluders == 0)
+                return CheckResult.Fail($"{call}: the server's filter dropped all {m} colluders' updates (each was more than {F(OutlierFilter)}× the median " +
+                                        $"distance from the coordinate-wise median), so the median saw only honest clients (shift {F(shift)} σ). " +
+                                        "Hint: an update that is far from the honest ones is easy to spot and wasted; stay within the honest spread of every coordinate.");
+        }
+        double mean = shifts.Average();
+        string measured = $"average shift of the median per coordinate over {rounds} fresh rounds: {F(mean)} honest standard deviations " +
+                          $"({string.Join(", ", shifts.Select(F))})";
+        if (mean > -RequiredShift)
+        {
+            string hint = mean > 0
+                ? "the aggregate moved up, or not at all: send values BELOW the honest mean in every coordinate"
+                : "the colluders passed the filter but moved the median too little; place every coordinate further below the honest mean, " +
+                  "in units of that coordinate's own spread (estimate μⱼ and σⱼ from your own updates), without leaving the honest range";
+            return CheckResult.Fail($"The colluders must drag the median down by at least {F(RequiredShift)} honest standard deviations per coordinate; {measured}. Hint: {hint}.");
+        }
+        return CheckResult.Pass($"Your colluders passed the server's outlier filter and dragged the median down: {measured} (needed ≤ −{F(RequiredShift)})");
+    }
+
+    /// <summary>Keeps the updates whose L2 distance to the coordinate-wise median is at most <see cref="OutlierFilter"/> × the median distance.</summary>
+    private static List<ClientUpdate> Filter(IReadOnlyList<ClientUpdate> updates, int length)
+    {
+        var median = new CoordinateWiseMedian().Aggregate(1, new float[length], updates);
+        var distances = updates.Select(u => Math.Sqrt(u.Delta.Select((v, j) => (double)(v - median[j]) * (v - median[j])).Sum())).ToArray();
+        double typical = distances.Order().ElementAt(distances.Length / 2);
+        return updates.Where((_, k) => distances[k] <= OutlierFilter * typical).ToList();
     }
 }

@@ -94,4 +94,29 @@ public class PoisoningTests(FederatedDataFixture data)
         Assert.Contains("median", output.ToString());
         Assert.All(clients, c => Assert.Null(c.Attack)); // restored
     }
+
+    [Fact]
+    public void ATargetedAttackIsShownWithItsNoAttackControlEvenWhenListedBeforeTheBaseline()
+    {
+        Reproducibility.Seed(2);
+        using var model = new Mlp(10, hiddenSize: 16);
+        using var clients = FederatedClients.Create(data.Train, Partitioner.Iid(data.Train, clients: 4, seed: 2));
+        var options = new FederatedOptions { Rounds = 2, ClientFraction = 1, Local = new LocalTraining { Epochs = 1, BatchSize = 20, LearningRate = 0.1 } };
+        var backdoor = new BackdoorAttack(targetClass: 0);
+        float[] start = ModelWeights.Get(model);
+        var table = PoisoningExperiment.Run(model, clients, data.Test, [backdoor, null], [() => new FedAvg()], maliciousClients: 1, options, CPU);
+
+        Assert.Equal("none", table.Results[0].Attack);   // the baseline ran first
+        var attacked = table.Find(backdoor.Name, "FedAvg")!;
+        Assert.NotNull(attacked.ControlSuccessRate);
+        Assert.Null(table.Find("none", "FedAvg")!.ControlSuccessRate);
+
+        // The control is the trigger's success on the attack-free model: train that model again and measure it directly.
+        ModelWeights.Set(model, start);
+        new FederatedServer(model, clients, new FedAvg(), options, CPU).Run();
+        Assert.Equal(backdoor.SuccessRate(model, data.Test, CPU)!.Value, attacked.ControlSuccessRate!.Value, 12);
+        Assert.Contains("(no attack: ", table.ToMarkdown());
+        Assert.Contains($"(no attack: {attacked.ControlSuccessRate:P1})", attacked.SuccessText(System.Globalization.CultureInfo.CurrentCulture));
+        Assert.Equal("—", table.Find("none", "FedAvg")!.SuccessText());
+    }
 }

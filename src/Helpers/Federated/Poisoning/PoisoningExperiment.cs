@@ -16,7 +16,9 @@ public static class PoisoningExperiment
     /// <summary>
     /// For each attack (null: the honest baseline, named "none") and each aggregator: clients 0 … m − 1 get the
     /// attack, the simulation runs from <paramref name="model"/>'s current weights, and the final global model is
-    /// measured. The clients' own attacks are restored afterwards; <paramref name="model"/> ends with the last run's weights.
+    /// measured. The baseline runs first, and every targeted attack's success measure is also taken on its model, as
+    /// that attack's control (<see cref="PoisoningResult.ControlSuccessRate"/>). The clients' own attacks are restored
+    /// afterwards; <paramref name="model"/> ends with the last run's weights.
     /// </summary>
     /// <param name="model">The model whose current weights every run starts from.</param>
     /// <param name="clients">The clients (ids 0 … N − 1); the first <paramref name="maliciousClients"/> turn malicious.</param>
@@ -48,11 +50,15 @@ public static class PoisoningExperiment
         float[] initial = ModelWeights.Get(model);
         var original = clients.Select(c => c.Attack).ToArray();
         var results = new List<PoisoningResult>();
+        // The attack-free baseline first, so that each targeted attack can be compared with its control.
+        var ordered = attacks.Where(a => a is null).Concat(attacks.Where(a => a is not null)).ToList();
+        var controls = new Dictionary<(ClientAttack Attack, int Aggregator), double>();
         try
         {
-            foreach (var attack in attacks)
-                foreach (var createAggregator in aggregators)
+            foreach (var attack in ordered)
+                for (int aggregatorIndex = 0; aggregatorIndex < aggregators.Count; aggregatorIndex++)
                 {
+                    var createAggregator = aggregators[aggregatorIndex];
                     Runtime.Interruption.ThrowIfRequested();
                     for (int k = 0; k < clients.Count; k++) clients[k].Attack = k < maliciousClients ? attack : null;
                     var strategy = createAggregator() ?? throw new ArgumentException("An aggregator factory returned null.", nameof(aggregators));
@@ -61,11 +67,15 @@ public static class PoisoningExperiment
                     new FederatedServer(model, clients, strategy, options, device).Run();
                     double clean = Evaluator.Evaluate(model, test, device).Accuracy;
                     double? success = attack?.SuccessRate(model, test, device);
+                    if (attack is null)
+                        foreach (var targeted in attacks.OfType<ClientAttack>())
+                            if (targeted.SuccessRate(model, test, device) is { } control) controls[(targeted, aggregatorIndex)] = control;
+                    double? controlRate = attack is not null && controls.TryGetValue((attack, aggregatorIndex), out double c) ? c : null;
                     var result = new PoisoningResult(attack?.Name ?? "none", strategy.Name, attack is null ? 0 : maliciousClients,
-                        clean, success, clock.Elapsed.TotalSeconds);
+                        clean, success, clock.Elapsed.TotalSeconds, controlRate);
                     results.Add(result);
                     output?.WriteLine($"{result.Attack} vs {result.Aggregator}: clean accuracy {clean:P1}" +
-                                      (success is { } s ? $", attack success {s:P1}" : "") + $" ({result.Seconds:F1} s)");
+                                      (success is not null ? $", attack success {result.SuccessText()}" : "") + $" ({result.Seconds:F1} s)");
                 }
         }
         finally

@@ -20,7 +20,10 @@ public sealed class PoisoningTable
     public PoisoningResult? Find(string attack, string aggregator) =>
         Results.FirstOrDefault(r => r.Attack == attack && r.Aggregator == aggregator);
 
-    /// <summary>A Markdown table: one row per attack, for every aggregator its clean accuracy and attack success ("—" when untargeted).</summary>
+    /// <summary>
+    /// A Markdown table: one row per attack, for every aggregator its clean accuracy and attack success ("—" when
+    /// untargeted; with the no-attack control in parentheses when the baseline ran).
+    /// </summary>
     public string ToMarkdown()
     {
         var culture = CultureInfo.InvariantCulture;
@@ -40,7 +43,7 @@ public sealed class PoisoningTable
             {
                 var r = Find(attack, aggregator);
                 text.Append(r is null ? " | |" : string.Create(culture,
-                    $" {r.CleanAccuracy:P1} | {(r.AttackSuccessRate is { } s ? s.ToString("P1", culture) : "—")} |"));
+                    $" {r.CleanAccuracy:P1} | {r.SuccessText(culture)} |"));
             }
             text.AppendLine();
         }
@@ -57,7 +60,7 @@ public sealed class PoisoningTable
         text.AppendLine(culture, $"{"attack".PadRight(attackWidth)}  {"aggregator".PadRight(aggregatorWidth)}  clean acc  attack success");
         foreach (var r in Results)
             text.AppendLine(culture,
-                $"{r.Attack.PadRight(attackWidth)}  {r.Aggregator.PadRight(aggregatorWidth)}  {r.CleanAccuracy,9:P1}  {(r.AttackSuccessRate is { } s ? s.ToString("P1", culture) : "—"),14}");
+                $"{r.Attack.PadRight(attackWidth)}  {r.Aggregator.PadRight(aggregatorWidth)}  {r.CleanAccuracy,9:P1}  {r.SuccessText(culture),14}");
         return text.ToString();
     }
 }
