@@ -179,4 +179,23 @@ public class ImageDatasetTests
         Assert.Contains(other, range.Message);
         Assert.Contains("label 10 at index 4", range.Message);
     }
+
+    [Fact]
+    public void TheFingerprintNamesTheExactRowsAndLabels()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var data = new ImageDataset("four", rand(4, 1, 2, 2, generator: new Generator(3)), tensor(new long[] { 0, 1, 2, 0 }), Three);
+        using var copy = data.Take(4);
+        using var withoutOne = data.Select([0, 1, 3]);
+        using var reordered = data.Select([1, 0, 2, 3]);
+        using var relabelled = new ImageDataset("four", data.Images.clone(), tensor(new long[] { 0, 1, 2, 1 }), Three);
+
+        string print = data.Fingerprint();
+        Assert.Matches("^[0-9a-f]{16}$", print);
+        Assert.Equal(print, copy.Fingerprint());                 // a copy, another name: same examples
+        Assert.NotEqual(print, withoutOne.Fingerprint());
+        Assert.NotEqual(print, reordered.Fingerprint());
+        Assert.NotEqual(print, relabelled.Fingerprint());
+        Assert.Equal(print, data.Fingerprint());                 // reading it changes nothing
+    }
 }
