@@ -50,4 +50,30 @@ public class RobustnessCommandTests
         Assert.Equal(2, exit);
         Assert.Contains("need -o FILE", error);
     }
+
+    [Fact]
+    public async Task RecordWritesTheResultIntoTheCheckpointAndKeepsTheWeights()
+    {
+        string directory = NewDirectory();
+        string checkpoint = Path.Combine(directory, "model.ckpt"), json = Path.Combine(directory, "aa.json");
+        File.Copy(ModelSecurity.Models.ShippedModels.PathOf(ModelSecurity.Models.ShippedModels.BaselineFile), checkpoint);
+        var before = ModelSecurity.Models.Checkpoint.ReadInfo(checkpoint);
+        var (exit, output, error) = await RunCli("robustness", "--autoattack", "--images", "5", "--checkpoint", checkpoint, "-o", json, "--record");
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+
+        var info = ModelSecurity.Models.Checkpoint.ReadInfo(checkpoint);
+        var stored = StoredEvaluation.Load(json);
+        Assert.Equal(stored.Report.RobustAccuracy.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), info.Extra!["autoattack.robust"]);
+        Assert.Equal("0.1", info.Extra["autoattack.epsilon"]);
+        Assert.Equal("aa.json", info.Extra["autoattack.file"]);
+        Assert.Equal(before.TestAccuracy, info.TestAccuracy);
+        foreach (var (key, value) in before.Extra ?? new Dictionary<string, string>()) Assert.Equal(value, info.Extra[key]);   // nothing lost
+
+        // Same weights: the same predictions on a batch.
+        using var original = ModelSecurity.Models.ShippedModels.LoadBaseline(TorchSharp.torch.CPU);
+        using var recorded = ModelSecurity.Models.Checkpoint.Load(checkpoint);
+        using var test = ModelSecurity.Data.FashionMnist.Load(ModelSecurity.Data.DataSplit.Test);
+        using var batch = test.Take(32);
+        Assert.True(original.forward(batch.Images).allclose(recorded.forward(batch.Images)));
+    }
 }

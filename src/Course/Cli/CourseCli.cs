@@ -68,8 +68,10 @@ public static class CourseCli
     public static string Usage()
     {
         var text = new System.Text.StringBuilder("Usage: course <command> [options]   (course <command> --help for details)\n\nCommands:\n");
-        foreach (var c in Commands.Where(c => !c.Hidden))
-            text.Append("  ").Append(c.Name.PadRight(10)).Append(c.Summary).Append('\n');
+        var shown = Commands.Where(c => !c.Hidden).ToList();
+        int width = shown.Max(c => c.Name.Length) + 2;   // the longest name still leaves a gap before its summary
+        foreach (var c in shown)
+            text.Append("  ").Append(c.Name.PadRight(width)).Append(c.Summary).Append('\n');
         text.Append("\nExit codes: 0 ok, 1 a cell or grade failed, 2 bad usage or bad input file, 130 interrupted.\n");
         return text.ToString();
     }

@@ -44,6 +44,9 @@ public sealed class RobustnessCommand : ICommand
           --no-early-exit  with --autoattack: run every attack on every point (slower; same numbers, for comparison)
           --chunk N        with --autoattack -o: evaluate N images at a time and rewrite the JSON after each part (default 100),
                            so an interrupted run keeps what it measured
+          --record         with --autoattack: also write the result into the checkpoint's metadata (autoattack.* keys:
+                           version, norm, ε, images, clean and robust accuracy with its interval, the JSON's name);
+                           the weights are written back unchanged
           --resume         with --autoattack -o: continue the run already in that JSON (same checkpoint, ε, norm, seed and
                            images) from its first unevaluated image; the per-point results equal those of one uninterrupted run
           --images N       attack the first N test images
@@ -62,7 +65,7 @@ public sealed class RobustnessCommand : ICommand
         new("model", true), new("attacks", true), new("eps", true), new("subset", true), new("batch", true),
         new("seed", true), new("output", true, "o"), new("markdown", true), new("device", true),
         new("checkpoint", true), new("autoattack", false), new("norm", true), new("no-early-exit", false), new("images", true), new("json", true),
-        new("chunk", true), new("resume", false),
+        new("chunk", true), new("resume", false), new("record", false),
     ];
 
     public Task<int> RunAsync(ParsedArgs args, CliContext context)
@@ -75,8 +78,8 @@ public sealed class RobustnessCommand : ICommand
         if (args.Value("output") is not null && args.Value("json") is not null)
             throw new UsageException("give the JSON path once: -o PATH or --json PATH, not both");
         if (args.Flag("autoattack")) return Task.FromResult(RunAutoAttack(args, context));
-        if (args.Value("norm") is not null || args.Flag("no-early-exit") || args.Value("chunk") is not null || args.Flag("resume"))
-            throw new UsageException("--norm, --no-early-exit, --chunk and --resume go with --autoattack");
+        if (args.Value("norm") is not null || args.Flag("no-early-exit") || args.Value("chunk") is not null || args.Flag("resume") || args.Flag("record"))
+            throw new UsageException("--norm, --no-early-exit, --chunk, --resume and --record go with --autoattack");
         double[] epsilons = ParseList(args.Value("eps") ?? "0.01,0.03,0.05,0.1,0.2,0.3", "--eps (ε must be a number ≥ 0)",
                 s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
             .Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -149,6 +152,7 @@ public sealed class RobustnessCommand : ICommand
         if (json is null && (args.Value("chunk") is not null || args.Flag("resume")))
             throw new UsageException("--chunk and --resume need -o FILE: the JSON is where the finished parts are kept");
         WorstCaseReport report;
+        bool wroteJson = false;
         if (json is null) report = autoAttack.Evaluate(data, device, batch, earlyExit, context.Out);
         else
         {
@@ -174,6 +178,7 @@ public sealed class RobustnessCommand : ICommand
                 var sofar = WorstCaseReport.Combine(parts);
                 new StoredEvaluation(Path.GetFileName(path), info.Architecture, info.Dataset, SelectionName(data, sofar.Count),
                                      autoAttack.Version, seed, sofar).Save(json);
+                wroteJson = true;
             }
             report = WorstCaseReport.Combine(parts);
             if (parts.Count == 1 && report.Count == data.Count && args.Flag("resume"))
@@ -182,7 +187,15 @@ public sealed class RobustnessCommand : ICommand
         string table = report.ToMarkdown();
         context.Out.WriteLine();
         context.Out.WriteLine(table);
-        if (json is not null) context.Out.WriteLine($"Wrote {json}");
+        if (wroteJson) context.Out.WriteLine($"Wrote {json}");
+        if (args.Flag("record"))
+        {
+            // The evaluation travels with the model: whoever loads the checkpoint sees how it was evaluated.
+            var extra = new Dictionary<string, string>(info.Extra ?? new Dictionary<string, string>());
+            foreach (var (key, value) in AutoAttackExtra(report, data.Name, json)) extra[key] = value;
+            Checkpoint.Save(model, path, info with { Extra = extra });
+            context.Out.WriteLine($"Recorded the result in {path} (metadata keys autoattack.*)");
+        }
         if (args.Value("markdown") is { } markdown)
         {
             AtomicFile.WriteAllText(markdown, table + "\n");
@@ -190,6 +203,21 @@ public sealed class RobustnessCommand : ICommand
         }
         model.Dispose();
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The checkpoint metadata entries of an AutoAttack result.</summary>
+    private static IEnumerable<(string Key, string Value)> AutoAttackExtra(WorstCaseReport report, string images, string? json)
+    {
+        var c = CultureInfo.InvariantCulture;
+        yield return ("autoattack.name", report.Name);
+        yield return ("autoattack.norm", report.Norm == Norm.LInf ? "linf" : "l2");
+        yield return ("autoattack.epsilon", report.Epsilon.ToString(c));
+        yield return ("autoattack.images", $"{images}: {report.Count}");
+        yield return ("autoattack.clean", report.CleanAccuracy.ToString("0.####", c));
+        yield return ("autoattack.robust", report.RobustAccuracy.ToString("0.####", c));
+        yield return ("autoattack.robustInterval", report.RobustInterval.ToString());
+        yield return ("autoattack.brokenPerAttack", string.Join("; ", report.Stages.Select(s => $"{s.Attack}: {s.Broken}")));
+        if (json is not null) yield return ("autoattack.file", Path.GetFileName(json));
     }
 
     /// <summary>What a stored (possibly partial) evaluation covers: the data set's name, and how far a partial one got.</summary>
