@@ -190,10 +190,12 @@ public sealed class RobustnessCommand : ICommand
         if (wroteJson) context.Out.WriteLine($"Wrote {json}");
         if (args.Flag("record"))
         {
-            // The evaluation travels with the model: whoever loads the checkpoint sees how it was evaluated.
-            var extra = new Dictionary<string, string>(info.Extra ?? new Dictionary<string, string>());
+            // The evaluation travels with the model: whoever loads the checkpoint sees how it was evaluated. The metadata is
+            // read again now, so that entries another command wrote during this (long) run are kept.
+            var current = Checkpoint.ReadInfo(path);
+            var extra = new Dictionary<string, string>(current.Extra ?? new Dictionary<string, string>());
             foreach (var (key, value) in AutoAttackExtra(report, data.Name, json)) extra[key] = value;
-            Checkpoint.Save(model, path, info with { Extra = extra });
+            Checkpoint.Save(model, path, current with { Extra = extra });
             context.Out.WriteLine($"Recorded the result in {path} (metadata keys autoattack.*)");
         }
         if (args.Value("markdown") is { } markdown)
