@@ -10,8 +10,9 @@ public class TrainRobustCommandTests
     public async Task TradesTrainsSavesItsSettingsAndPrintsTheProtocolTable()
     {
         string path = Path.Combine(NewDirectory(), "trades.ckpt");
+        // The recipe's network is the Kolter–Madry CNN; the smaller SmallCNN keeps the test quick and exercises --architecture.
         var (exit, output, error) = await RunCli("train-robust", "--method", "trades", "--epochs", "1", "--subset", "256", "--beta", "3",
-                                                 "--eval-subset", "20", "--save", path);
+                                                 "--architecture", "small-cnn", "--eval-subset", "20", "--save", path);
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
         Assert.Contains("epoch 1/1:", output);
         Assert.Contains("| clean (no attack) |", output);

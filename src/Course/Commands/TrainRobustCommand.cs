@@ -33,7 +33,7 @@ public sealed class TrainRobustCommand : ICommand
           pgd-at   PGD adversarial training, Kolter–Madry CNN, PGD-10 (α 0.025), 6 epochs   → {ShippedModels.PgdAtFile}
           fast-at  FGSM with random start (α 1.25·ε), Kolter–Madry CNN, 10 epochs, early stopping
                    on a PGD check                                                          → {ShippedModels.FastAtFile}
-          trades   TRADES, SmallCNN, β = 6, 10 KL steps (α 0.025), 6 epochs                → {ShippedModels.TradesFile}
+          trades   TRADES, Kolter–Madry CNN, β = 6, 10 KL steps (α 0.025), 6 epochs                → {ShippedModels.TradesFile}
 
         An epoch costs about 10 standard epochs with pgd-at and trades (the adversarial-training benchmark) and about 2
         with fast-at: on two otherwise idle CPU cores roughly 35–45 minutes each for pgd-at and trades (6 epochs). The checkpoint is saved

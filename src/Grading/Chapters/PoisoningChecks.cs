@@ -28,7 +28,7 @@ internal static class PoisoningChecks
     private const string Set = "08-poisoning-stealing-inversion";
 
     private static readonly Lazy<nn.Module<Tensor, Tensor>> LazyPgdAt = new(() => Eval(ShippedModels.Load(ShippedModels.PgdAtFile, CPU)));
-    private static readonly Lazy<nn.Module<Tensor, Tensor>> LazyTrades = new(() => Eval(ShippedModels.Load(ShippedModels.TradesFile, CPU)));
+    private static readonly Lazy<nn.Module<Tensor, Tensor>> LazyTrades = new(() => Eval(ShippedModels.Load(ShippedModels.TradesSmallCnnFile, CPU)));
 
     private static nn.Module<Tensor, Tensor> Eval(nn.Module<Tensor, Tensor> model)
     {

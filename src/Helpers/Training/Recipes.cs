@@ -48,12 +48,12 @@ public static class Recipes
     };
 
     /// <summary>
-    /// TRADES (Zhang et al.) of SmallCNN on Fashion-MNIST: L∞ ε = 0.1, β = 6, 10 KL ascent steps of α = 0.025;
+    /// TRADES (Zhang et al.) of the Kolter–Madry CNN (the architecture of <see cref="PgdAt"/>) on Fashion-MNIST: L∞ ε = 0.1, β = 6, 10 KL ascent steps of α = 0.025;
     /// Adam 1e-3, cosine schedule, 6 epochs. Makes <see cref="ShippedModels.TradesFile"/>.
     /// </summary>
     public static RobustTrainingRecipe Trades { get; } = new()
     {
-        Training = Baseline with { Name = "trades", Architecture = "small-cnn", Epochs = 6, LearningRate = 1e-3 },
+        Training = Baseline with { Name = "trades", Architecture = "kolter-madry-cnn", Epochs = 6, LearningRate = 1e-3 },
         Method = "trades",
         Epsilon = 0.1,
         AttackSteps = 10,

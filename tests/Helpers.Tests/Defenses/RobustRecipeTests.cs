@@ -59,7 +59,7 @@ public class RobustRecipeTests
         Assert.Equal(ShippedModels.TradesFile, Recipes.Trades.CheckpointFile);
         Assert.Equal(ShippedModels.FastAtFile, Recipes.FastAt.CheckpointFile);
         Assert.Equal("pgd-at-kolter-madry-cnn.ckpt", ShippedModels.PgdAtFile);
-        Assert.Equal("trades-small-cnn.ckpt", ShippedModels.TradesFile);
+        Assert.Equal("trades-kolter-madry-cnn.ckpt", ShippedModels.TradesFile);
     }
 
     [Fact]
