@@ -12,18 +12,9 @@ public class AdversarialTrainingJudgementTests
 {
     private const string Exercise = "03-adversarial-training/read-fast-at-runs";
 
-    private sealed class OneAnswer(string name, object answer) : IExerciseContext
-    {
-        public string ExerciseId => Exercise;
-        public string? CellError => null;
-        public bool CellFound => true;
-
-        public T Evaluate<T>(string expression) =>
-            expression == name ? (T)answer : throw new ExerciseEvaluationException($"{expression} is not defined");
-    }
 
     private static ExerciseResult Grade(Func<double[], double[], double[], (bool, int)> answer) =>
-        CheckRegistry.Default.Grade(Exercise, new OneAnswer("ReadFastAtRun", answer));
+        SingleAnswerContext.Grade(Exercise, "ReadFastAtRun", answer);
 
     /// <summary>The reference solution: a collapse is PGD accuracy falling below half its best while FGSM-train accuracy reaches clean accuracy.</summary>
     private static (bool, int) Reference(double[] fgsmTrain, double[] clean, double[] pgd)

@@ -11,18 +11,9 @@ public class CertificationJudgementTests
 {
     private const string Exercise = "07-certified-robustness-and-black-box/choose-sigma";
 
-    private sealed class OneAnswer(object answer) : IExerciseContext
-    {
-        public string ExerciseId => Exercise;
-        public string? CellError => null;
-        public bool CellFound => true;
-
-        public T Evaluate<T>(string expression) =>
-            expression == "ChooseSigma" ? (T)answer : throw new ExerciseEvaluationException($"{expression} is not defined");
-    }
 
     private static ExerciseResult Grade(Func<IReadOnlyDictionary<double, (double Radius, bool Correct)[]>, double, double> answer) =>
-        CheckRegistry.Default.Grade(Exercise, new OneAnswer(answer));
+        SingleAnswerContext.Grade(Exercise, "ChooseSigma", answer);
 
     /// <summary>The σ whose results score highest under <paramref name="rate"/>.</summary>
     private static double Argmax(IReadOnlyDictionary<double, (double Radius, bool Correct)[]> results, Func<(double Radius, bool Correct)[], double> rate) =>

@@ -12,17 +12,8 @@ public class FederatedJudgementTests
 {
     private const string Exercise = "06-federated-learning/stealthy-shift";
 
-    private sealed class OneAnswer(object answer) : IExerciseContext
-    {
-        public string ExerciseId => Exercise;
-        public string? CellError => null;
-        public bool CellFound => true;
 
-        public T Evaluate<T>(string expression) =>
-            expression == "CraftUpdate" ? (T)answer : throw new ExerciseEvaluationException($"{expression} is not defined");
-    }
-
-    private static ExerciseResult Grade(Func<IReadOnlyList<float[]>, int, float[]> answer) => CheckRegistry.Default.Grade(Exercise, new OneAnswer(answer));
+    private static ExerciseResult Grade(Func<IReadOnlyList<float[]>, int, float[]> answer) => SingleAnswerContext.Grade(Exercise, "CraftUpdate", answer);
 
     /// <summary>μ̂ⱼ + <paramref name="z"/>·σ̂ⱼ from the colluders' own updates.</summary>
     private static float[] MeanPlus(IReadOnlyList<float[]> own, double z)

@@ -14,18 +14,9 @@ public class PoisoningJudgementTests
 {
     private const string Exercise = "08-poisoning-stealing-inversion/backdoor-budget";
 
-    private sealed class OneAnswer(object answer) : IExerciseContext
-    {
-        public string ExerciseId => Exercise;
-        public string? CellError => null;
-        public bool CellFound => true;
-
-        public T Evaluate<T>(string expression) =>
-            expression == "CraftBackdoor" ? (T)answer : throw new ExerciseEvaluationException($"{expression} is not defined");
-    }
 
     private static ExerciseResult Grade(Func<Tensor, Tensor, int, int, (Tensor Images, Tensor Labels)> answer) =>
-        CheckRegistry.Default.Grade(Exercise, new OneAnswer(answer));
+        SingleAnswerContext.Grade(Exercise, "CraftBackdoor", answer);
 
     /// <summary>The trigger on <paramref name="count"/> images picked by <paramref name="pick"/>, labelled <paramref name="label"/>.</summary>
     private static (Tensor Images, Tensor Labels) Stamp(Tensor images, Tensor labels, int count, Func<long, bool> pick, Func<long, long> label, BackdoorTrigger? trigger = null)

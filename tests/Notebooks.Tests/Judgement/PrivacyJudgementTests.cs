@@ -12,18 +12,9 @@ public class PrivacyJudgementTests
 {
     private const string Exercise = "05-differential-privacy/audit-epsilon";
 
-    private sealed class OneAnswer(object answer) : IExerciseContext
-    {
-        public string ExerciseId => Exercise;
-        public string? CellError => null;
-        public bool CellFound => true;
-
-        public T Evaluate<T>(string expression) =>
-            expression == "AuditEpsilon" ? (T)answer : throw new ExerciseEvaluationException($"{expression} is not defined");
-    }
 
     private static ExerciseResult Grade(Func<int, int, int, int, double, double> answer) =>
-        CheckRegistry.Default.Grade(Exercise, new OneAnswer(answer));
+        SingleAnswerContext.Grade(Exercise, "AuditEpsilon", answer);
 
     /// <summary>The reference solution of the notebook, written out here (not the library call) so that the test checks the grader against it.</summary>
     private static double Reference(int tp, int members, int fp, int nonMembers, double delta)
