@@ -48,7 +48,8 @@ public class CertificationJudgementTests
         var result = Grade((results, r) => Argmax(results,
             c => c.Count(x => x.Correct && x.Radius >= r) / (double)Math.Max(1, c.Count(x => !double.IsNaN(x.Radius)))));
         Assert.False(result.Passed, result.Message);
-        Assert.Contains("abstentions", result.Message, StringComparison.Ordinal);
+        // When this misreading picks the same σ as another one on the failing case, the hint may name that one instead.
+        Assert.Matches("abstentions|r = 0|WRONG class", result.Message);
     }
 
     [Fact]
