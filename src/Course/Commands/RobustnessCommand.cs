@@ -181,8 +181,7 @@ public sealed class RobustnessCommand : ICommand
                 wroteJson = true;
             }
             report = WorstCaseReport.Combine(parts);
-            if (parts.Count == 1 && report.Count == data.Count && args.Flag("resume"))
-                context.Out.WriteLine($"{json} already holds all {data.Count} images");
+            if (!wroteJson) context.Out.WriteLine($"{json} already holds all {data.Count} images");
         }
         string table = report.ToMarkdown();
         context.Out.WriteLine();
