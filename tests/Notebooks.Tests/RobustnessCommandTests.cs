@@ -76,4 +76,41 @@ public class RobustnessCommandTests
         using var batch = test.Take(32);
         Assert.True(original.forward(batch.Images).allclose(recorded.forward(batch.Images)));
     }
+
+    [Fact]
+    public async Task ACustomSubsetRunsOnlyThoseAttacksAndIsRecordedApartFromTheStandardResult()
+    {
+        string directory = NewDirectory();
+        string checkpoint = Path.Combine(directory, "model.ckpt"), json = Path.Combine(directory, "ce.json");
+        string standardJson = Path.Combine(directory, "aa.json");
+        File.Copy(ModelSecurity.Models.ShippedModels.PathOf(ModelSecurity.Models.ShippedModels.BaselineFile), checkpoint);
+        var (exit, output, error) = await RunCli("robustness", "--autoattack", "--images", "4", "--checkpoint", checkpoint, "-o", standardJson, "--record");
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        string standardRobust = ModelSecurity.Models.Checkpoint.ReadInfo(checkpoint).Extra!["autoattack.robust"];
+
+        (exit, output, error) = await RunCli("robustness", "--autoattack", "--attacks", "APGD-CE", "--images", "4", "--eps", "0.02",
+                                             "--checkpoint", checkpoint, "-o", json, "--record");
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        Assert.Contains("AutoAttack (custom: apgd-ce)", output);
+        var stored = StoredEvaluation.Load(json);
+        Assert.Equal("custom: apgd-ce", stored.Version);
+        Assert.Equal(["APGD-CE-100 L∞ ε=0.02"], stored.Report.Stages.Select(s => s.Attack));
+        var info = ModelSecurity.Models.Checkpoint.ReadInfo(checkpoint);
+        Assert.Equal("0.02", info.Extra!["autoattack-apgd-ce.epsilon"]);
+        Assert.Equal("ce.json", info.Extra["autoattack-apgd-ce.file"]);
+        Assert.Equal(standardRobust, info.Extra["autoattack.robust"]);    // the standard result is kept
+        Assert.Equal("0.1", info.Extra["autoattack.epsilon"]);
+
+        // A standard run cannot resume a custom one, and unknown or L2-less names are refused before any work.
+        (exit, _, error) = await RunCli("robustness", "--autoattack", "--images", "6", "--eps", "0.02", "--checkpoint", checkpoint, "--resume", "-o", json);
+        Assert.Equal(2, exit);
+        Assert.Contains("version custom: apgd-ce, not standard", error);
+        (exit, _, error) = await RunCli("robustness", "--autoattack", "--attacks", "pgd20", "--images", "2");
+        Assert.Equal(2, exit);
+        Assert.Contains("'pgd20' is not valid", error);
+        Assert.Contains("apgd-ce, apgd-t, fab-t, square", error);
+        (exit, _, error) = await RunCli("robustness", "--autoattack", "--attacks", "square", "--norm", "l2", "--images", "2");
+        Assert.Equal(2, exit);
+        Assert.Contains("Square runs only under L∞", error);
+    }
 }

@@ -26,7 +26,7 @@ public sealed class RobustnessCommand : ICommand
         Usage: course robustness [--model PATH] [--attacks {string.Join(',', DefaultAttacks)}] [--eps 0.01,0.03,0.05,0.1,0.2,0.3]
                                  [--subset N | --images N] [--batch N] [--seed S] [-o results.json] [--markdown table.md] [--device D]
                course robustness --autoattack [--checkpoint PATH] [--eps 0.1] [--norm linf|l2] [--images N] [--no-early-exit]
-                                 [-o results.json [--chunk 100] [--resume]] ...
+                                 [--attacks apgd-ce,apgd-t,fab-t,square] [-o results.json [--chunk 100] [--resume]] ...
 
         Attacks every test image (or a random subset) of the checkpoint's dataset and prints accuracy per attack and ε.
         Attacks: fgsm; pgdK (PGD-K, L∞, random start, step 2.5·ε/K); pgdKxR (R restarts, keeping each image's strongest).
@@ -50,7 +50,9 @@ public sealed class RobustnessCommand : ICommand
           --resume         with --autoattack -o: continue the run already in that JSON (same checkpoint, ε, norm, seed and
                            images) from its first unevaluated image; the per-point results equal those of one uninterrupted run
           --images N       attack the first N test images
-          --attacks LIST   comma-separated attacks (default: {string.Join(',', DefaultAttacks)})
+          --attacks LIST   comma-separated attacks (default: {string.Join(',', DefaultAttacks)}); with --autoattack, a subset
+                           of apgd-ce,apgd-t,fab-t,square (version "custom", recorded as autoattack-NAMES.*), e.g. apgd-ce
+                           alone, fast enough for the whole test set
           --eps LIST       comma-separated L∞ budgets in pixel units
           --subset N       attack N random test images instead of all
           --seed S         seed of the subset and of PGD's random starts (default 0)
@@ -125,7 +127,10 @@ public sealed class RobustnessCommand : ICommand
     /// <summary><c>--autoattack</c>: the AutoAttack standard table for one ε.</summary>
     private static int RunAutoAttack(ParsedArgs args, CliContext context)
     {
-        if (args.Value("attacks") is not null) throw new UsageException("--attacks does not go with --autoattack (its attacks are fixed)");
+        // --attacks picks a subset, like the reference's version='custom' with attacks_to_run (e.g. APGD-CE alone on a whole test set).
+        string[]? subset = args.Value("attacks") is { } list
+            ? ParseList(list.ToLowerInvariant(), $"--attacks with --autoattack (names: {string.Join(", ", AutoAttack.AttackNames)})", AutoAttack.AttackNames.Contains)
+            : null;
         string epsText = args.Value("eps") ?? "0.1";
         if (!double.TryParse(epsText, NumberStyles.Float, CultureInfo.InvariantCulture, out double eps) || !double.IsFinite(eps) || eps <= 0)
             throw new UsageException($"--eps with --autoattack takes one budget > 0, e.g. 0.1; got '{epsText}'");
@@ -144,9 +149,13 @@ public sealed class RobustnessCommand : ICommand
         var (model, info) = Checkpoint.LoadWithInfo(path, device);
         using var test = Datasets.Load(info.Dataset, DataSplit.Test);
         using var data = SelectImages(args, test, seed);
-        context.Out.WriteLine($"{info.Architecture} from {path}: AutoAttack ({AutoAttack.StandardVersion}) on {data.Count} {info.Dataset} test images, " +
+        if (subset is not null && norm != Norm.LInf && subset.Contains("square"))
+            throw new UsageException("Square runs only under L∞ here: with --norm l2 choose among apgd-ce, apgd-t and fab-t");
+        var autoAttack = subset is null
+            ? new AutoAttack(model, eps, norm, AutoAttack.StandardVersion, seed)
+            : new AutoAttack(model, eps, norm, AutoAttack.CustomVersion, seed, subset);
+        context.Out.WriteLine($"{info.Architecture} from {path}: AutoAttack ({autoAttack.Version}) on {data.Count} {info.Dataset} test images, " +
                               $"{(norm == Norm.LInf ? "L∞" : "L2")} ε = {eps.ToString(CultureInfo.InvariantCulture)}, on {device}");
-        var autoAttack = new AutoAttack(model, eps, norm, AutoAttack.StandardVersion, seed);
         string? json = JsonPath(args);
         int chunk = ParseInt(args.Value("chunk") ?? "100", "--chunk", 1);
         if (json is null && (args.Value("chunk") is not null || args.Flag("resume")))
@@ -193,9 +202,11 @@ public sealed class RobustnessCommand : ICommand
             // read again now, so that entries another command wrote during this (long) run are kept.
             var current = Checkpoint.ReadInfo(path);
             var extra = new Dictionary<string, string>(current.Extra ?? new Dictionary<string, string>());
-            foreach (var (key, value) in AutoAttackExtra(report, data.Name, json)) extra[key] = value;
+            // A custom subset is recorded apart from the standard result, so neither overwrites the other.
+            string prefix = subset is null ? "autoattack" : "autoattack-" + string.Join('+', AutoAttack.AttackNames.Where(subset.Contains));
+            foreach (var (key, value) in AutoAttackExtra(report, data.Name, json, prefix)) extra[key] = value;
             Checkpoint.Save(model, path, current with { Extra = extra });
-            context.Out.WriteLine($"Recorded the result in {path} (metadata keys autoattack.*)");
+            context.Out.WriteLine($"Recorded the result in {path} (metadata keys {prefix}.*)");
         }
         if (args.Value("markdown") is { } markdown)
         {
@@ -207,18 +218,23 @@ public sealed class RobustnessCommand : ICommand
     }
 
     /// <summary>The checkpoint metadata entries of an AutoAttack result.</summary>
-    private static IEnumerable<(string Key, string Value)> AutoAttackExtra(WorstCaseReport report, string images, string? json)
+    private static IEnumerable<(string Key, string Value)> AutoAttackExtra(WorstCaseReport report, string images, string? json, string prefix)
     {
         var c = CultureInfo.InvariantCulture;
-        yield return ("autoattack.name", report.Name);
-        yield return ("autoattack.norm", report.Norm == Norm.LInf ? "linf" : "l2");
-        yield return ("autoattack.epsilon", report.Epsilon.ToString(c));
-        yield return ("autoattack.images", $"{images}: {report.Count}");
-        yield return ("autoattack.clean", report.CleanAccuracy.ToString("0.####", c));
-        yield return ("autoattack.robust", report.RobustAccuracy.ToString("0.####", c));
-        yield return ("autoattack.robustInterval", report.RobustInterval.ToString());
-        yield return ("autoattack.brokenPerAttack", string.Join("; ", report.Stages.Select(s => $"{s.Attack}: {s.Broken}")));
-        if (json is not null) yield return ("autoattack.file", Path.GetFileName(json));
+        foreach (var (key, value) in Entries()) yield return ($"{prefix}.{key}", value);
+
+        IEnumerable<(string, string)> Entries()
+        {
+            yield return ("name", report.Name);
+            yield return ("norm", report.Norm == Norm.LInf ? "linf" : "l2");
+            yield return ("epsilon", report.Epsilon.ToString(c));
+            yield return ("images", $"{images}: {report.Count}");
+            yield return ("clean", report.CleanAccuracy.ToString("0.####", c));
+            yield return ("robust", report.RobustAccuracy.ToString("0.####", c));
+            yield return ("robustInterval", report.RobustInterval.ToString());
+            yield return ("brokenPerAttack", string.Join("; ", report.Stages.Select(s => $"{s.Attack}: {s.Broken}")));
+            if (json is not null) yield return ("file", Path.GetFileName(json));
+        }
     }
 
     /// <summary>What a stored (possibly partial) evaluation covers: the data set's name, and how far a partial one got.</summary>

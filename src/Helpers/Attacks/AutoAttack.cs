@@ -18,38 +18,71 @@ namespace ModelSecurity.Attacks;
 /// uses a different window update), so the L2 ensemble is three attacks and says so in <see cref="Attacks"/>.
 /// Parameters as in the reference implementation (github.com/fra31/auto-attack, <c>set_version('standard')</c>):
 /// one restart each, seed 0. Every attack stops working on a point once it is broken, which changes no outcome.
+/// Version "custom" runs a subset of the four in the same order, as the reference's <c>attacks_to_run</c> does: e.g.
+/// APGD-CE alone, cheap enough for a whole test set, where the full ensemble only fits a sample.
 /// </remarks>
 public sealed class AutoAttack
 {
     /// <summary>The version this class implements.</summary>
     public const string StandardVersion = "standard";
 
+    /// <summary>The version that runs only the attacks named in <c>attacksToRun</c>.</summary>
+    public const string CustomVersion = "custom";
+
+    /// <summary>The names of the standard version's attacks, in the order they run.</summary>
+    public static IReadOnlyList<string> AttackNames { get; } = ["apgd-ce", "apgd-t", "fab-t", "square"];
+
     /// <summary>Creates the ensemble for <paramref name="model"/>.</summary>
     /// <param name="model">The attacked classifier (at least 4 classes, for APGD-T's loss).</param>
     /// <param name="epsilon">Budget in pixel units.</param>
     /// <param name="norm">L∞ or L2.</param>
-    /// <param name="version">"standard" (the only version implemented).</param>
+    /// <param name="version">"standard", or "custom" with <paramref name="attacksToRun"/>.</param>
     /// <param name="seed">Seed of every random start and of Square's search.</param>
-    public AutoAttack(nn.Module<Tensor, Tensor> model, double epsilon, Norm norm = Norm.LInf, string version = StandardVersion, int seed = 0)
+    /// <param name="attacksToRun">With version "custom": which of <see cref="AttackNames"/> to run (they run in the standard order).</param>
+    public AutoAttack(nn.Module<Tensor, Tensor> model, double epsilon, Norm norm = Norm.LInf, string version = StandardVersion, int seed = 0,
+                      IReadOnlyCollection<string>? attacksToRun = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!Enum.IsDefined(norm)) throw new ArgumentOutOfRangeException(nameof(norm), norm, "Unknown norm; use Norm.LInf or Norm.L2.");
-        if (version != StandardVersion)
-            throw new ArgumentException($"AutoAttack version '{version}' is not implemented; use \"{StandardVersion}\".", nameof(version));
+        string[] names = version switch
+        {
+            StandardVersion when attacksToRun is null => [.. AttackNames],
+            StandardVersion => throw new ArgumentException(
+                $"Version \"{StandardVersion}\" runs all four attacks; give attacksToRun only with version \"{CustomVersion}\".", nameof(attacksToRun)),
+            CustomVersion => CustomAttacks(attacksToRun, norm),
+            _ => throw new ArgumentException($"AutoAttack version '{version}' is not implemented; use \"{StandardVersion}\" or \"{CustomVersion}\".", nameof(version)),
+        };
         Model = model;
         Epsilon = Guard.Epsilon(epsilon);
         Norm = norm;
-        Version = version;
+        Version = version == StandardVersion ? version : $"{CustomVersion}: {string.Join(", ", names)}";
         Seed = seed;
-        var attacks = new List<Attack>
+        var attacks = new List<Attack>();
+        foreach (string name in names)
         {
-            new Apgd(model, epsilon, iterations: 100, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
-            new ApgdTargeted(model, epsilon, iterations: 100, targetClasses: 9, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
-            new FabTargeted(model, epsilon, norm, iterations: 100, targetClasses: 9, restarts: 1, seed: seed),
-        };
-        if (norm == Norm.LInf)
-            attacks.Add(new SquareAttack(model, epsilon, maxQueries: 5000, initialFraction: 0.8, seed: seed) { RescaleSchedule = false });
+            if (name == "square" && norm != Norm.LInf) continue;   // no L2 Square (see the remarks)
+            attacks.Add(name switch
+            {
+                "apgd-ce" => new Apgd(model, epsilon, iterations: 100, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
+                "apgd-t" => new ApgdTargeted(model, epsilon, iterations: 100, targetClasses: 9, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
+                "fab-t" => new FabTargeted(model, epsilon, norm, iterations: 100, targetClasses: 9, restarts: 1, seed: seed),
+                _ => new SquareAttack(model, epsilon, maxQueries: 5000, initialFraction: 0.8, seed: seed) { RescaleSchedule = false },
+            });
+        }
         Attacks = attacks;
+    }
+
+    /// <summary>Checks a custom version's attack names and puts them in the standard order.</summary>
+    private static string[] CustomAttacks(IReadOnlyCollection<string>? attacksToRun, Norm norm)
+    {
+        if (attacksToRun is null || attacksToRun.Count == 0)
+            throw new ArgumentException($"Version \"{CustomVersion}\" needs the attacks to run: some of {string.Join(", ", AttackNames)}.", nameof(attacksToRun));
+        var unknown = attacksToRun.Where(a => !AttackNames.Contains(a)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"Unknown AutoAttack attack '{unknown[0]}'; the attacks are {string.Join(", ", AttackNames)}.", nameof(attacksToRun));
+        if (norm != Norm.LInf && attacksToRun.All(a => a == "square"))
+            throw new ArgumentException("Square runs only under L∞ here; choose another attack for L2.", nameof(attacksToRun));
+        return AttackNames.Where(attacksToRun.Contains).ToArray();
     }
 
     /// <summary>The attacked classifier.</summary>
@@ -61,7 +94,7 @@ public sealed class AutoAttack
     /// <summary>Threat model.</summary>
     public Norm Norm { get; }
 
-    /// <summary>"standard".</summary>
+    /// <summary>"standard", or "custom: " followed by the attacks it runs (e.g. "custom: apgd-ce").</summary>
     public string Version { get; }
 
     /// <summary>Seed.</summary>

@@ -153,4 +153,24 @@ public class AutoAttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedM
         Assert.Equal(3, new AutoAttack(fixture.Model, 0.5, Norm.L2).Attacks.Count);
         Assert.Throws<ArgumentException>(() => new AutoAttack(fixture.Model, 0.1, version: "plus"));
     }
+
+    [Fact]
+    public void ACustomVersionRunsItsSubsetInTheStandardOrderWithTheSamePerPointResults()
+    {
+        var custom = new AutoAttack(fixture.Model, 0.1, version: AutoAttack.CustomVersion, attacksToRun: ["square", "apgd-ce"]);
+        Assert.Equal("custom: apgd-ce, square", custom.Version);
+        Assert.Collection(custom.Attacks, a => Assert.StartsWith("APGD-CE-100 ", a.Name), a => Assert.Contains("5000 queries", a.Name));
+
+        // APGD-CE alone breaks exactly the points the standard ensemble's first stage breaks (same seed, same draws).
+        using var data = fixture.Test.Take(30);
+        var alone = new AutoAttack(fixture.Model, 0.1, version: AutoAttack.CustomVersion, attacksToRun: ["apgd-ce"]).Evaluate(data);
+        var standardFirst = WorstCaseEvaluator.Evaluate(fixture.Model, data, [new AutoAttack(fixture.Model, 0.1).Attacks[0]], Norm.LInf, 0.1);
+        Assert.Equal(standardFirst.BrokenBy, alone.BrokenBy);
+        Assert.Equal("AutoAttack (custom: apgd-ce)", alone.Name);
+
+        Assert.Throws<ArgumentException>(() => new AutoAttack(fixture.Model, 0.1, version: AutoAttack.CustomVersion));
+        Assert.Throws<ArgumentException>(() => new AutoAttack(fixture.Model, 0.1, version: AutoAttack.CustomVersion, attacksToRun: ["pgd"]));
+        Assert.Throws<ArgumentException>(() => new AutoAttack(fixture.Model, 0.1, attacksToRun: ["apgd-ce"]));
+        Assert.Throws<ArgumentException>(() => new AutoAttack(fixture.Model, 0.5, Norm.L2, AutoAttack.CustomVersion, attacksToRun: ["square"]));
+    }
 }
