@@ -85,6 +85,23 @@ public class EngineTests
         Assert.Equal("2", Plain(Assert.Single(next[0].Outputs)));
     }
 
+    [Theory]
+    [InlineData("Expected false to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140", true)]
+    [InlineData("Expected a proper Tensor but got None", false)]
+    public async Task TheTorchSharpScalarRaceIsExplainedAndOtherNativeErrorsAreNot(string message, bool explained)
+    {
+        var engine = Engine();
+        var sink = new CellOutputCollector();
+        string literal = SymbolDisplay(message);
+        var result = await engine.ExecuteAsync($"throw new System.Runtime.InteropServices.ExternalException({literal});", sink, new CellRunOptions { CellNumber = 4 });
+        Assert.Equal(CellStatus.Failed, result.Status);
+        var error = Assert.IsType<ErrorOutput>(Assert.Single(sink.Outputs));
+        Assert.Equal(explained, error.Traceback.Contains(ModelSecurity.Notebooks.Execution.TorchSharpScalarRace.Explanation));
+        Assert.Equal(explained, ModelSecurity.Notebooks.Execution.TorchSharpScalarRace.Matches($"cell 4: System.Runtime.InteropServices.ExternalException: {message}"));
+    }
+
+    private static string SymbolDisplay(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
+
     [Fact]
     public async Task CompileErrorsReportLinesOfTheCellEvenAfterStrippedDirectives()
     {

@@ -26,6 +26,7 @@ internal static partial class ErrorFormatter
             lines.Add($" ---> {inner.GetType().FullName}: {inner.Message}");
             AppendFrames(lines, inner);
         }
+        if (TorchSharpScalarRace.Matches(exception)) lines.Add(TorchSharpScalarRace.Explanation);
         return new ErrorOutput(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, lines);
     }
 
