@@ -136,8 +136,10 @@ internal static class PgdChecks
             if (largest > eps * (1 + 1e-4) + 1e-6)
                 return CheckResult.Fail($"{call}: a result is {F(largest)} from its clean image in {(norm == Norm.LInf ? "L∞" : "L2")}, outside the ε-ball: project " +
                                         "the perturbation (new point − CLEAN image) onto the ball, then add it to the clean image.");
-            var differs = (got - expected).abs().gt(1e-4);
-            long mismatched = differs.sum().item<long>(), total = got.numel();
+            // Only images with a well-defined step are compared (see WellConditioned).
+            var compared = WellConditioned(model, start, labels).view(-1, 1, 1, 1).expand_as(got);
+            var differs = (got - expected).abs().gt(1e-4).logical_and(compared);
+            long mismatched = differs.sum().item<long>(), total = compared.sum().item<long>();
             if (mismatched <= 0.001 * total) continue;
             var moved = got - start;
             var expectedMove = expected - start;
@@ -154,6 +156,21 @@ internal static class PgdChecks
                                     $"{F((got - expected).abs().max().item<float>())}); {hint}.");
         }
         return CheckResult.Pass("PgdStep matches one projected steepest-ascent step under L∞ and L2, including steps larger than ε, and on random test images at a random ε and α");
+    }
+
+    /// <summary>
+    /// Per image: whether 1 − p(true class) at <paramref name="start"/> exceeds 1e-4. Below that the loss gradient is at the
+    /// limit of float32 precision (p − 1 is rounded to multiples of 6·10⁻⁸, a relative error above 6·10⁻⁴), so two correct
+    /// implementations (cross_entropy against log_softmax and nll_loss, say) can step such an image in visibly different
+    /// directions; the reference solution failed this check once that way (582 pixels of one image, L2). About a third of
+    /// the baseline's images are that confident; the others are compared pixel by pixel.
+    /// </summary>
+    private static Tensor WellConditioned(nn.Module<Tensor, Tensor> model, Tensor start, Tensor labels)
+    {
+        using var noGrad = no_grad();
+        model.eval();
+        var trueClass = model.forward(start).to_type(ScalarType.Float64).softmax(1).gather(1, labels.unsqueeze(1)).squeeze(1);
+        return (1 - trueClass).gt(1e-4);
     }
 
     /// <summary>One untargeted PGD step from <paramref name="start"/>, as <see cref="Pgd"/> takes it.</summary>
