@@ -8,6 +8,19 @@ namespace ModelSecurity.Notebooks.Tests;
 public class RunCommandTests
 {
     [Fact]
+    public async Task TheKnownTorchSharpRaceIsExplainedOnTheConsoleAndTheRunStops()
+    {
+        string dir = NewDirectory();
+        var notebook = Notebook("throw new System.Runtime.InteropServices.ExternalException(\"Expected false to be true, but got false.\\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140\");", "1 + 1");
+        string path = Save(notebook, dir);
+        var (exit, _, error) = await RunCli("run", path);
+        Assert.Equal(1, exit);
+        Assert.Contains("ExternalException: Expected false to be true", error);
+        Assert.Contains(ModelSecurity.Notebooks.Execution.TorchSharpScalarRace.Explanation, error);
+        Assert.Contains("1/2 code cells run", error);
+    }
+
+    [Fact]
     public async Task RunWritesOutputsCountsTimingAndIdsAndKeepsUnknownFields()
     {
         string dir = NewDirectory();

@@ -41,6 +41,8 @@ internal sealed class ConsoleProgress(TextWriter error, string notebookName) : I
                 CellStatus.Succeeded => $"        ok, {time}",
                 _ => $"        {result.Status.ToString().ToUpperInvariant()} after {time}: {result.Error?.EName}: {FirstLine(result.Error?.EValue)}",
             });
+            if (result.Error is { } failure && TorchSharpScalarRace.Matches($"{failure.EName}: {failure.EValue}"))
+                error.WriteLine($"        {TorchSharpScalarRace.Explanation}");
         }
     }
 
