@@ -19,8 +19,10 @@ try:
     r["after"] = execute(kc, 'a + 1')
     r["user_expressions"] = execute(kc, 'var z = 5;', user_expressions={"twice": "z * 2", "bad": "nope"})["reply"]
 
-    # stop_on_error: three executes queued at once; the first fails, the two behind it are aborted.
-    ids = [kc.execute('throw new Exception("first fails");'), kc.execute('Console.WriteLine("never");'), kc.execute('1')]
+    # stop_on_error: three executes queued at once; the first fails, the two behind it are aborted. The first waits a second
+    # before failing so that the other two are surely queued by then: a kernel aborts only requests already queued when a
+    # cell fails (as ipykernel does), and on a busy machine a cell that failed at once sometimes beat the next request.
+    ids = [kc.execute('System.Threading.Thread.Sleep(1000);\nthrow new Exception("first fails");'), kc.execute('Console.WriteLine("never");'), kc.execute('1')]
     r["queued"] = [wait_reply(kc, i)["content"] for i in ids]
     r["after_abort"] = execute(kc, '"runs again"')["reply"]
 
