@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using ModelSecurity.Grading;
-using ModelSecurity.Notebooks.Execution;
 using ModelSecurity.Notebooks.Format;
 using Xunit.Abstractions;
 using static ModelSecurity.Notebooks.Tests.TestSupport;
@@ -28,13 +27,7 @@ public class ChapterGradingTests(ITestOutputHelper log)
     internal static async Task<(int Exit, string Output)> Grade(ITestOutputHelper log, string notebook)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (exit, output, error) = await RunCli("grade", notebook, "--params-file", TestParameters, "--time-limit", "1800"); // stops a hang only; busy machines are slow
-        if (TorchSharpScalarRace.Matches(output + error))
-        {
-            // A known TorchSharp 0.107 race, not a fault of the notebook or its checks (see TorchSharpScalarRace); once more.
-            log.WriteLine($"{notebook}: the known TorchSharp scalar race:\n{output}{error}\nGrading once more.");
-            (exit, output, error) = await RunCli("grade", notebook, "--params-file", TestParameters, "--time-limit", "1800");
-        }
+        var (exit, output, error) = await RunCliOnceMoreOnScalarRace(log, "grade", notebook, "--params-file", TestParameters, "--time-limit", "1800"); // stops a hang only; busy machines are slow
         log.WriteLine($"{notebook}: exit {exit} in {clock.Elapsed.TotalSeconds:F0} s\n{output}{error}");
         return (exit, output);
     }

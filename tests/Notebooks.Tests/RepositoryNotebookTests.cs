@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ModelSecurity.Notebooks.Execution;
 using ModelSecurity.Notebooks.Parameters;
 using ModelSecurity.Tests.Shared;
 using Xunit.Abstractions;
@@ -40,13 +39,7 @@ public class RepositoryNotebookTests(ITestOutputHelper log)
         foreach (var (key, value) in values)
             args.AddRange(["--param", $"{key}={(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText())}"]);
 
-        var (exit, _, error) = await RunCli([.. args]);
-        if (exit != 0 && TorchSharpScalarRace.Matches(error))
-        {
-            // A known TorchSharp 0.107 race, not a fault of the chapter (see TorchSharpScalarRace); it is rare, so once more.
-            log.WriteLine(error + "\nThe known TorchSharp scalar race: running the chapter once more.");
-            (exit, _, error) = await RunCli([.. args]);
-        }
+        var (exit, _, error) = await RunCliOnceMoreOnScalarRace(log, [.. args]);
         log.WriteLine(error);
         Assert.True(exit == 0, $"{chapter}: exit {exit}\n{error}");
         NbformatValidator.AssertValid(output);

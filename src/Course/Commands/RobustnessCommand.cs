@@ -149,11 +149,14 @@ public sealed class RobustnessCommand : ICommand
         var (model, info) = Checkpoint.LoadWithInfo(path, device);
         using var test = Datasets.Load(info.Dataset, DataSplit.Test);
         using var data = SelectImages(args, test, seed);
-        if (subset is not null && norm != Norm.LInf && subset.Contains("square"))
-            throw new UsageException("Square runs only under L∞ here: with --norm l2 choose among apgd-ce, apgd-t and fab-t");
-        var autoAttack = subset is null
-            ? new AutoAttack(model, eps, norm, AutoAttack.StandardVersion, seed)
-            : new AutoAttack(model, eps, norm, AutoAttack.CustomVersion, seed, subset);
+        AutoAttack autoAttack;
+        try
+        {
+            autoAttack = subset is null
+                ? new AutoAttack(model, eps, norm, AutoAttack.StandardVersion, seed)
+                : new AutoAttack(model, eps, norm, AutoAttack.CustomVersion, seed, subset);
+        }
+        catch (ArgumentException e) { throw new UsageException($"--attacks with --norm {(norm == Norm.LInf ? "linf" : "l2")}: {e.Message.Split(" (Parameter")[0]}"); }
         context.Out.WriteLine($"{info.Architecture} from {path}: AutoAttack ({autoAttack.Version}) on {data.Count} {info.Dataset} test images, " +
                               $"{(norm == Norm.LInf ? "L∞" : "L2")} ε = {eps.ToString(CultureInfo.InvariantCulture)}, on {device}");
         string? json = JsonPath(args);
@@ -203,7 +206,7 @@ public sealed class RobustnessCommand : ICommand
             var current = Checkpoint.ReadInfo(path);
             var extra = new Dictionary<string, string>(current.Extra ?? new Dictionary<string, string>());
             // A custom subset is recorded apart from the standard result, so neither overwrites the other.
-            string prefix = subset is null ? "autoattack" : "autoattack-" + string.Join('+', AutoAttack.AttackNames.Where(subset.Contains));
+            string prefix = subset is null ? "autoattack" : "autoattack-" + string.Join('+', autoAttack.AttacksToRun);
             foreach (var (key, value) in AutoAttackExtra(report, data.Name, json, prefix)) extra[key] = value;
             Checkpoint.Save(model, path, current with { Extra = extra });
             context.Out.WriteLine($"Recorded the result in {path} (metadata keys {prefix}.*)");

@@ -55,12 +55,12 @@ public sealed class AutoAttack
         Model = model;
         Epsilon = Guard.Epsilon(epsilon);
         Norm = norm;
+        AttacksToRun = norm == Norm.LInf ? names : names.Where(n => n != "square").ToArray();   // no L2 Square (see the remarks)
         Version = version == StandardVersion ? version : $"{CustomVersion}: {string.Join(", ", names)}";
         Seed = seed;
         var attacks = new List<Attack>();
-        foreach (string name in names)
+        foreach (string name in AttacksToRun)
         {
-            if (name == "square" && norm != Norm.LInf) continue;   // no L2 Square (see the remarks)
             attacks.Add(name switch
             {
                 "apgd-ce" => new Apgd(model, epsilon, iterations: 100, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
@@ -80,8 +80,8 @@ public sealed class AutoAttack
         var unknown = attacksToRun.Where(a => !AttackNames.Contains(a)).ToArray();
         if (unknown.Length > 0)
             throw new ArgumentException($"Unknown AutoAttack attack '{unknown[0]}'; the attacks are {string.Join(", ", AttackNames)}.", nameof(attacksToRun));
-        if (norm != Norm.LInf && attacksToRun.All(a => a == "square"))
-            throw new ArgumentException("Square runs only under L∞ here; choose another attack for L2.", nameof(attacksToRun));
+        if (norm != Norm.LInf && attacksToRun.Contains("square"))
+            throw new ArgumentException("Square runs only under L∞ here: for L2 choose among apgd-ce, apgd-t and fab-t.", nameof(attacksToRun));
         return AttackNames.Where(attacksToRun.Contains).ToArray();
     }
 
@@ -99,6 +99,9 @@ public sealed class AutoAttack
 
     /// <summary>Seed.</summary>
     public int Seed { get; }
+
+    /// <summary>The names (from <see cref="AttackNames"/>) of the attacks this ensemble runs, in order.</summary>
+    public IReadOnlyList<string> AttacksToRun { get; }
 
     /// <summary>The attacks in the order they run.</summary>
     public IReadOnlyList<Attack> Attacks { get; }
