@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelSecurity.Attacks;
 using ModelSecurity.Data;
+using ModelSecurity.Models;
 using ModelSecurity.Training;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ public sealed class CatastrophicOverfittingMonitor : IDisposable
     private readonly Tensor _images;
     private readonly Tensor _labels;
     private readonly List<RobustnessCheck> _checks = new();
-    private Dictionary<string, Tensor>? _bestWeights;
+    private WeightSnapshot? _bestWeights;
     private bool _disposed;
 
     /// <summary>Creates a monitor that checks on (a copy of) <paramref name="heldOut"/>.</summary>
@@ -153,13 +154,7 @@ public sealed class CatastrophicOverfittingMonitor : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_bestWeights is null) throw new InvalidOperationException("No PGD check has run yet, so there are no best weights to restore.");
-        using var noGrad = no_grad();
-        foreach (var (name, tensor) in model.state_dict())
-        {
-            if (!_bestWeights.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(tensor.shape))
-                throw new ArgumentException($"The model's '{name}' does not match the weights the monitor saved: is it the model that was trained?", nameof(model));
-            tensor.copy_(saved);
-        }
+        _bestWeights.CopyInto(model);
     }
 
     /// <summary>The facts worth keeping in a checkpoint's metadata (keys start with "earlyStopping").</summary>
@@ -210,13 +205,12 @@ public sealed class CatastrophicOverfittingMonitor : IDisposable
     private void SaveBest(nn.Module<Tensor, Tensor> model)
     {
         DisposeBest();
-        _bestWeights = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+        _bestWeights = WeightSnapshot.Of(model);
     }
 
     private void DisposeBest()
     {
-        if (_bestWeights is null) return;
-        foreach (var tensor in _bestWeights.Values) tensor.Dispose();
+        _bestWeights?.Dispose();
         _bestWeights = null;
     }
 

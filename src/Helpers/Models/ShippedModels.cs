@@ -42,6 +42,12 @@ public static class ShippedModels
     /// <summary>File name of the defensively distilled student, deployed at T = 1 (<c>Recipes.DistillationStudent</c>).</summary>
     public const string DistilledStudentFile = "distilled-student-kolter-madry-cnn.ckpt";
 
+    /// <summary>Robust overfitting, seed 0: the weights of the epoch with the best robust validation accuracy (<c>course robust-overfitting --ship</c>).</summary>
+    public const string RobustOverfittingBestFile = "robust-overfitting-best-kolter-madry-cnn.ckpt";
+
+    /// <summary>Robust overfitting, seed 0: the weights after the last epoch (<c>course robust-overfitting --ship</c>).</summary>
+    public const string RobustOverfittingLastFile = "robust-overfitting-last-kolter-madry-cnn.ckpt";
+
     /// <summary>The shipped Gaussian-noise base classifier for σ = 0.25 or 0.5.</summary>
     public static string GaussianNoiseFile(double sigma) => sigma switch
     {

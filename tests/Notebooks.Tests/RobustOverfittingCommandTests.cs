@@ -1,0 +1,45 @@
+using ModelSecurity.Defenses;
+using ModelSecurity.Models;
+using static ModelSecurity.Notebooks.Tests.TestSupport;
+
+namespace ModelSecurity.Notebooks.Tests;
+
+/// <summary><c>course robust-overfitting</c> at a tiny scale: the files it writes, and the usage errors.</summary>
+public class RobustOverfittingCommandTests
+{
+    [Fact]
+    public async Task WritesATableRowACurvePerSeedAndSeedZerosTwoCheckpoints()
+    {
+        string folder = NewDirectory();
+        var (exit, output, error) = await RunCli("robust-overfitting", "--seeds", "2", "--epochs", "2", "--train-images", "64",
+                                                 "--curve-images", "20", "--hold-out", "30", "-o", folder);
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        string table = File.ReadAllText(Path.Combine(folder, "robust-overfitting.md"));
+        Assert.StartsWith("# Robust overfitting: best epoch vs last", table);
+        Assert.Contains("the next 30 validation images", table);
+        Assert.Matches(@"\| 0 \| [12] of 2 \|", table);
+        Assert.Matches(@"\| 1 \| [12] of 2 \|", table);
+        foreach (int seed in new[] { 0, 1 })
+            Assert.Equal(2, RobustnessCurve.LoadCsv(Path.Combine(folder, $"robust-overfitting-seed{seed}.curve.csv")).Count);
+        var (best, bestInfo) = Checkpoint.LoadWithInfo(Path.Combine(folder, ShippedModels.RobustOverfittingBestFile));
+        var (last, lastInfo) = Checkpoint.LoadWithInfo(Path.Combine(folder, ShippedModels.RobustOverfittingLastFile));
+        best.Dispose();
+        last.Dispose();
+        Assert.Equal("2", lastInfo.Extra!["weightsOfEpoch"]);
+        Assert.Equal(bestInfo.Extra!["robustOverfittingBestEpoch"], bestInfo.Extra["weightsOfEpoch"]);
+        Assert.Equal("64", lastInfo.Extra["trainSubset"]);
+    }
+
+    [Theory]
+    [InlineData("--seeds takes a positive whole number", "--seeds", "0")]
+    [InlineData("at most 5000 validation images together", "--curve-images", "4500", "--hold-out", "1000")]
+    [InlineData("not both", "--ship", "-o", "x")]
+    [InlineData("drop --epochs and --train-images", "--ship", "--epochs", "3")]
+    [InlineData("--train-images must be at most 55000", "--train-images", "56000")]
+    public async Task BadUsageExitsWithTwoAndSaysWhy(string message, params string[] options)
+    {
+        var (exit, _, error) = await RunCli(["robust-overfitting", .. options]);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, error);
+    }
+}
