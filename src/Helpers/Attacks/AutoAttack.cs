@@ -39,8 +39,14 @@ public sealed class AutoAttack
     /// <param name="version">"standard", or "custom" with <paramref name="attacksToRun"/>.</param>
     /// <param name="seed">Seed of every random start and of Square's search.</param>
     /// <param name="attacksToRun">With version "custom": which of <see cref="AttackNames"/> to run (they run in the standard order).</param>
+    /// <param name="stopWhenFooled">
+    /// Whether APGD-CE, APGD-T and FAB-T stop working on a point as soon as it is misclassified (the reference's
+    /// behaviour, and the default). False makes them run every iteration on every point they are given — only useful to
+    /// measure what the early stops save (the early-exit benchmark, which also reports whether the per-point outcome
+    /// stays the same).
+    /// </param>
     public AutoAttack(nn.Module<Tensor, Tensor> model, double epsilon, Norm norm = Norm.LInf, string version = StandardVersion, int seed = 0,
-                      IReadOnlyCollection<string>? attacksToRun = null)
+                      IReadOnlyCollection<string>? attacksToRun = null, bool stopWhenFooled = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!Enum.IsDefined(norm)) throw new ArgumentOutOfRangeException(nameof(norm), norm, "Unknown norm; use Norm.LInf or Norm.L2.");
@@ -63,9 +69,9 @@ public sealed class AutoAttack
         {
             attacks.Add(name switch
             {
-                "apgd-ce" => new Apgd(model, epsilon, iterations: 100, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
-                "apgd-t" => new ApgdTargeted(model, epsilon, iterations: 100, targetClasses: 9, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = true },
-                "fab-t" => new FabTargeted(model, epsilon, norm, iterations: 100, targetClasses: 9, restarts: 1, seed: seed),
+                "apgd-ce" => new Apgd(model, epsilon, iterations: 100, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = stopWhenFooled },
+                "apgd-t" => new ApgdTargeted(model, epsilon, iterations: 100, targetClasses: 9, restarts: 1, seed: seed, norm: norm) { StopWhenFooled = stopWhenFooled },
+                "fab-t" => new FabTargeted(model, epsilon, norm, iterations: 100, targetClasses: 9, restarts: 1, seed: seed) { StopWhenFooled = stopWhenFooled },
                 _ => new SquareAttack(model, epsilon, maxQueries: 5000, initialFraction: 0.8, seed: seed) { RescaleSchedule = false },
             });
         }

@@ -150,9 +150,16 @@ public class AutoAttackTests(TrainedMlpFixture fixture) : IClassFixture<TrainedM
             a => Assert.StartsWith("FAB-T-100×9 ", a.Name),
             a => Assert.Contains("5000 queries", a.Name));
         Assert.False(((SquareAttack)linf.Attacks[3]).RescaleSchedule);
+        // The reference's attacks stop on a point once it is fooled; the benchmark's variant runs them to the end.
+        Assert.Equal([true, true, true], StopsWhenFooled(linf));
+        Assert.Equal([false, false, false], StopsWhenFooled(new AutoAttack(fixture.Model, 0.1, stopWhenFooled: false)));
         Assert.Equal(3, new AutoAttack(fixture.Model, 0.5, Norm.L2).Attacks.Count);
         Assert.Throws<ArgumentException>(() => new AutoAttack(fixture.Model, 0.1, version: "plus"));
     }
+
+    private static bool[] StopsWhenFooled(AutoAttack autoAttack) =>
+        [.. autoAttack.Attacks.Select(a => a switch { ApgdBase apgd => apgd.StopWhenFooled, FabTargeted fab => fab.StopWhenFooled, _ => (bool?)null })
+                              .OfType<bool>()];
 
     [Fact]
     public void ACustomVersionRunsItsSubsetInTheStandardOrderWithTheSamePerPointResults()
