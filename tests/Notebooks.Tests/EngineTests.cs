@@ -87,6 +87,7 @@ public class EngineTests
 
     [Theory]
     [InlineData("Expected false to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140", true)]
+    [InlineData("Unknown scalar type.\nException raised from type at /pytorch/c10/core/Scalar.h:339 (most recent call first):", true)]
     [InlineData("Expected a proper Tensor but got None", false)]
     public async Task TheTorchSharpScalarRaceIsExplainedAndOtherNativeErrorsAreNot(string message, bool explained)
     {

@@ -91,13 +91,13 @@ public static class Recipes
         {
             Name = "robust-overfitting",
             Epochs = 100,
-            BatchSize = 64,
+            BatchSize = 32,
             Optimizer = "sgd",
             LearningRate = 0.05,
             Momentum = 0.9,
             WeightDecay = 5e-4,
             Schedule = "step",
-            TrainSubset = 500,
+            TrainSubset = 1000,
         },
         CheckpointFile = null,
     };

@@ -10,14 +10,16 @@ namespace ModelSecurity.Notebooks.Execution;
 /// TorchSharp turns numbers into <c>Scalar</c> objects implicitly (<c>x * 0.5</c>, <c>a + b</c>, <c>x.clamp(0, 1)</c>) and
 /// passes only their native handle to libtorch. When a garbage collection, started by another thread, finalizes such a
 /// temporary while libtorch is still reading it, libtorch reads freed memory and fails with
-/// "Expected false to be true … toFloat" (or toDouble, toLong). The fix belongs in TorchSharp (dotnet/TorchSharp pull
+/// "Expected false to be true … toFloat" (or toDouble, toLong), or "Unknown scalar type" when the freed memory no
+/// longer holds a valid type tag. The fix belongs in TorchSharp (dotnet/TorchSharp pull
 /// requests 1434 and 1496 dispose the temporaries at once); the library keeps the scalars of its longest loops alive
 /// (<c>KeptScalars</c>, <c>KeepAliveSgd</c>), but every tensor expression with a number can create one. It is rare, more
 /// so on an idle machine, and rerunning the cell is enough.
 /// </remarks>
 public static class TorchSharpScalarRace
 {
-    private const string Signature = "Expected false to be true";
+    // The two messages libtorch gives for a Scalar read after it was freed (c10/core/Scalar.h).
+    private static readonly string[] Signatures = ["Expected false to be true", "Unknown scalar type"];
 
     /// <summary>What the learner reads under the error.</summary>
     public const string Explanation =
@@ -27,9 +29,9 @@ public static class TorchSharpScalarRace
 
     /// <summary>Whether <paramref name="exception"/> is that error.</summary>
     public static bool Matches(Exception exception) =>
-        exception is ExternalException && exception.Message.StartsWith(Signature, StringComparison.Ordinal);
+        exception is ExternalException && Signatures.Any(signature => exception.Message.StartsWith(signature, StringComparison.Ordinal));
 
     /// <summary>Whether a run's printed output reports that error (e.g. the summary line of <c>course run</c>).</summary>
     public static bool Matches(string output) =>
-        output.Contains($"{nameof(ExternalException)}: {Signature}", StringComparison.Ordinal);   // full or short type name
+        Signatures.Any(signature => output.Contains($"{nameof(ExternalException)}: {signature}", StringComparison.Ordinal));   // full or short type name
 }
