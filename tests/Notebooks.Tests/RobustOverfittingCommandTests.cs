@@ -8,15 +8,19 @@ namespace ModelSecurity.Notebooks.Tests;
 public class RobustOverfittingCommandTests
 {
     [Fact]
-    public async Task WritesATableRowACurvePerSeedAndSeedZerosTwoCheckpoints()
+    public async Task SeedsRunApartEndUpInOneTableAndAnotherRecipeIsNotMixedIn()
     {
         string folder = NewDirectory();
-        var (exit, output, error) = await RunCli("robust-overfitting", "--seeds", "2", "--epochs", "2", "--train-images", "64",
-                                                 "--curve-images", "20", "--hold-out", "30", "-o", folder);
+        string[] tiny = ["--epochs", "2", "--train-images", "64", "--curve-images", "20", "--hold-out", "30", "-o", folder];
+        var (exit, output, error) = await RunCli(["robust-overfitting", "--seeds", "1", .. tiny]);
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        (exit, output, error) = await RunCli(["robust-overfitting", "--seed", "1", .. tiny]);
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+
         string table = File.ReadAllText(Path.Combine(folder, "robust-overfitting.md"));
         Assert.StartsWith("# Robust overfitting: best epoch vs last", table);
         Assert.Contains("the next 30 validation images", table);
+        Assert.Contains("seeds 0, 1.", table);
         Assert.Matches(@"\| 0 \| [12] of 2 \|", table);
         Assert.Matches(@"\| 1 \| [12] of 2 \|", table);
         foreach (int seed in new[] { 0, 1 })
@@ -28,10 +32,21 @@ public class RobustOverfittingCommandTests
         Assert.Equal("2", lastInfo.Extra!["weightsOfEpoch"]);
         Assert.Equal(bestInfo.Extra!["robustOverfittingBestEpoch"], bestInfo.Extra["weightsOfEpoch"]);
         Assert.Equal("64", lastInfo.Extra["trainSubset"]);
+
+        // A third epoch is another recipe: its table holds only its own seed and names the others.
+        (exit, output, error) = await RunCli(["robust-overfitting", "--seed", "2", .. tiny.Select(a => a == "2" ? "3" : a)]);
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        table = File.ReadAllText(Path.Combine(folder, "robust-overfitting.md"));
+        Assert.Contains("seeds 2.", table);
+        Assert.Matches(@"\| 2 \| [123] of 3 \|", table);
+        Assert.DoesNotMatch(@"\| [01] \| ", table);
+        Assert.Contains("Left out (another recipe, or no curve file): robust-overfitting-seed0.json, robust-overfitting-seed1.json.", table);
     }
 
     [Theory]
     [InlineData("--seeds takes a positive whole number", "--seeds", "0")]
+    [InlineData("--seed takes a whole number ≥ 0, not '-1'", "--seed", "-1")]
+    [InlineData("give either --seeds N or --seed S", "--seeds", "2", "--seed", "1")]
     [InlineData("at most 5000 validation images together", "--curve-images", "4500", "--hold-out", "1000")]
     [InlineData("not both", "--ship", "-o", "x")]
     [InlineData("drop --epochs and --train-images", "--ship", "--epochs", "3")]

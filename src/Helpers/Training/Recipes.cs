@@ -90,7 +90,7 @@ public static class Recipes
         Training = Baseline with
         {
             Name = "robust-overfitting",
-            Epochs = 100,
+            Epochs = 80,
             BatchSize = 32,
             Optimizer = "sgd",
             LearningRate = 0.05,
