@@ -11,7 +11,7 @@ public class RobustOverfittingCommandTests
     public async Task SeedsRunApartEndUpInOneTableAndAnotherRecipeIsNotMixedIn()
     {
         string folder = NewDirectory();
-        string[] tiny = ["--epochs", "2", "--train-images", "64", "--curve-images", "20", "--hold-out", "30", "-o", folder];
+        string[] tiny = ["--epochs", "2", "--train-images", "32", "--curve-images", "10", "--hold-out", "12", "-o", folder];
         var (exit, output, error) = await RunCli(["robust-overfitting", "--seeds", "1", .. tiny]);
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
         (exit, output, error) = await RunCli(["robust-overfitting", "--seed", "1", .. tiny]);
@@ -19,7 +19,7 @@ public class RobustOverfittingCommandTests
 
         string table = File.ReadAllText(Path.Combine(folder, "robust-overfitting.md"));
         Assert.StartsWith("# Robust overfitting: best epoch vs last", table);
-        Assert.Contains("the next 30 validation images", table);
+        Assert.Contains("the next 12 validation images", table);
         Assert.Contains("seeds 0, 1.", table);
         Assert.Matches(@"\| 0 \| [12] of 2 \|", table);
         Assert.Matches(@"\| 1 \| [12] of 2 \|", table);
@@ -31,14 +31,14 @@ public class RobustOverfittingCommandTests
         last.Dispose();
         Assert.Equal("2", lastInfo.Extra!["weightsOfEpoch"]);
         Assert.Equal(bestInfo.Extra!["robustOverfittingBestEpoch"], bestInfo.Extra["weightsOfEpoch"]);
-        Assert.Equal("64", lastInfo.Extra["trainSubset"]);
+        Assert.Equal("32", lastInfo.Extra["trainSubset"]);
 
-        // A third epoch is another recipe: its table holds only its own seed and names the others.
-        (exit, output, error) = await RunCli(["robust-overfitting", "--seed", "2", .. tiny.Select(a => a == "2" ? "3" : a)]);
+        // One epoch is another recipe: its table holds only its own seed and names the others.
+        (exit, output, error) = await RunCli(["robust-overfitting", "--seed", "2", .. tiny.Select(a => a == "2" ? "1" : a)]);
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
         table = File.ReadAllText(Path.Combine(folder, "robust-overfitting.md"));
         Assert.Contains("seeds 2.", table);
-        Assert.Matches(@"\| 2 \| [123] of 3 \|", table);
+        Assert.Matches(@"\| 2 \| 1 of 1 \|", table);
         Assert.DoesNotMatch(@"\| [01] \| ", table);
         Assert.Contains("Left out (another recipe, or no curve file): robust-overfitting-seed0.json, robust-overfitting-seed1.json.", table);
     }
