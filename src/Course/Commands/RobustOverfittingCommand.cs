@@ -192,20 +192,9 @@ public sealed class RobustOverfittingCommand : ICommand
     /// deterministic for its seed, so the second attempt computes what the first would have, and a race need not cost
     /// the other seeds' quarter of an hour.
     /// </summary>
-    private static RobustOverfittingRun TrainOnce(RobustTrainingRecipe recipe, ImageDataset train, ImageDataset curve, TorchSharp.torch.Device device, TextWriter o)
-    {
-        try
-        {
-            return RobustOverfittingRun.Train(recipe, train, curve, device, new ConsoleTrainingReporter(0, o), o);
-        }
-        catch (Exception error) when (TorchSharpScalarRace.Matches(error))
-        {
-            o.WriteLine($"  {error.GetType().Name}: {error.Message.Split('\n')[0]}");
-            o.WriteLine($"  {TorchSharpScalarRace.Explanation}");
-            o.WriteLine($"  Training seed {recipe.Training.Seed} again from the start.");
-            return RobustOverfittingRun.Train(recipe, train, curve, device, new ConsoleTrainingReporter(0, o), o);
-        }
-    }
+    private static RobustOverfittingRun TrainOnce(RobustTrainingRecipe recipe, ImageDataset train, ImageDataset curve, TorchSharp.torch.Device device, TextWriter o) =>
+        TorchSharpScalarRace.RunOnceMore(() => RobustOverfittingRun.Train(recipe, train, curve, device, new ConsoleTrainingReporter(0, o), o),
+                                         o, $"Training seed {recipe.Training.Seed} again from the start.");
 
     /// <summary>The curve file of <paramref name="seed"/> (next to the table).</summary>
     public static string CurveFile(int seed) => string.Create(CultureInfo.InvariantCulture, $"robust-overfitting-seed{seed}.curve.csv");

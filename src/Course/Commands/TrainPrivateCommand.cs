@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ModelSecurity.Models;
+using ModelSecurity.Notebooks.Execution;
 using ModelSecurity.Privacy;
 using ModelSecurity.Runtime;
 using ModelSecurity.Training;
@@ -89,7 +90,8 @@ public sealed class TrainPrivateCommand : ICommand
         output.WriteLine($"Device: {device}");
         output.WriteLine($"Training {recipe}");
 
-        var result = PrivateModelTraining.Run(recipe, device, new ConsoleTrainingReporter(0, output), output);
+        var result = TorchSharpScalarRace.RunOnceMore(() => PrivateModelTraining.Run(recipe, device, new ConsoleTrainingReporter(0, output), output),
+                                                      output, "Training again from the start; only the model that finishes is saved.");
         using var model = result.Trained.Model;
         Checkpoint.Save(model, savePath, result.Trained.Info);
         output.WriteLine($"Saved {savePath}");

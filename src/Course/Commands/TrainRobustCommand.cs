@@ -5,6 +5,7 @@ using ModelSecurity.Data;
 using ModelSecurity.Defenses;
 using ModelSecurity.IO;
 using ModelSecurity.Models;
+using ModelSecurity.Notebooks.Execution;
 using ModelSecurity.Runtime;
 using ModelSecurity.Training;
 
@@ -118,8 +119,14 @@ public sealed class TrainRobustCommand : ICommand
 
         using var test = Datasets.Load(recipe.Training.Dataset, DataSplit.Test);
         using var curveData = curveImages > 0 ? test.Take(Math.Min(curveImages, test.Count)) : null;
-        using var curve = curveData is null ? null : new RobustnessCurve(curveData, recipe.Epsilon, log: output);
-        var trained = RobustTraining.Run(recipe, device, new ConsoleTrainingReporter(0, output), output, curve);
+        RobustnessCurve? curve = null;
+        var trained = TorchSharpScalarRace.RunOnceMore(() =>
+        {
+            curve?.Dispose();   // each attempt records its own curve
+            curve = curveData is null ? null : new RobustnessCurve(curveData, recipe.Epsilon, log: output);
+            return RobustTraining.Run(recipe, device, new ConsoleTrainingReporter(0, output), output, curve);
+        }, output, "Training again from the start (the recipe's seed makes it the same run).");
+        using var recordedCurve = curve;
         var model = trained.Model;
         Checkpoint.Save(model, savePath, trained.Info);
         output.WriteLine($"Saved {savePath}");

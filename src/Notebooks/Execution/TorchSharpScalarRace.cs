@@ -31,6 +31,31 @@ public static class TorchSharpScalarRace
     public static bool Matches(Exception exception) =>
         exception is ExternalException && Signatures.Any(signature => exception.Message.StartsWith(signature, StringComparison.Ordinal));
 
+    /// <summary>
+    /// Runs <paramref name="work"/>; when this race ends it, says so on <paramref name="log"/> and runs it once more from
+    /// the start. Only for work that starts from scratch (training with a fixed seed recomputes the same model); a
+    /// second race, or any other error, propagates.
+    /// </summary>
+    /// <param name="work">What to run; it must not depend on anything a failed attempt left behind.</param>
+    /// <param name="log">Where the explanation goes.</param>
+    /// <param name="again">What the second attempt does, e.g. "Training seed 2 again from the start."</param>
+    public static T RunOnceMore<T>(Func<T> work, TextWriter log, string again)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(log);
+        try
+        {
+            return work();
+        }
+        catch (Exception error) when (Matches(error))
+        {
+            log.WriteLine($"  {error.GetType().Name}: {error.Message.Split('\n')[0]}");
+            log.WriteLine($"  {Explanation}");
+            log.WriteLine($"  {again}");
+            return work();
+        }
+    }
+
     /// <summary>Whether a run's printed output reports that error (e.g. the summary line of <c>course run</c>).</summary>
     public static bool Matches(string output) =>
         Signatures.Any(signature => output.Contains($"{nameof(ExternalException)}: {signature}", StringComparison.Ordinal));   // full or short type name
