@@ -43,6 +43,19 @@ public class RobustOverfittingCommandTests
         Assert.Contains("Left out (another recipe, or no curve file): robust-overfitting-seed0.json, robust-overfitting-seed1.json.", table);
     }
 
+    [Fact]
+    public async Task ACorruptSeedFileIsNamedAndTheNewSeedsFilesAreKept()
+    {
+        string folder = NewDirectory();
+        File.WriteAllText(Path.Combine(folder, "robust-overfitting-seed5.json"), "{ not json");
+        var (exit, output, error) = await RunCli("robust-overfitting", "--seed", "0", "--epochs", "1", "--train-images", "32",
+                                                 "--curve-images", "10", "--hold-out", "12", "-o", folder);
+        Assert.True(exit == 2, $"exit {exit}: {error}\n{output}");
+        Assert.Contains("robust-overfitting-seed5.json is not a seed result", error);
+        Assert.Contains("delete it", error);
+        Assert.True(File.Exists(Path.Combine(folder, "robust-overfitting-seed0.json")), "the seed that finished must be kept");
+    }
+
     [Theory]
     [InlineData("--seeds takes a positive whole number", "--seeds", "0")]
     [InlineData("--seed takes a whole number ≥ 0, not '-1'", "--seed", "-1")]

@@ -25,8 +25,7 @@ public sealed class RobustOverfittingCommand : ICommand
     /// <summary>Where <c>--ship</c> writes the summary table (curves beside it, one CSV per seed).</summary>
     public const string ShippedTable = "data/results/robust-overfitting.md";
 
-    /// <summary>Validation images held out from the 60 000 training images (as in chapter 03).</summary>
-    public const int ValidationImages = 5000;
+    private const int ValidationImages = RobustOverfittingRun.ValidationImages;
 
     public string Name => "robust-overfitting";
 
@@ -53,8 +52,8 @@ public sealed class RobustOverfittingCommand : ICommand
           --seed S          only seed S (e.g. one process per core)
           --epochs N        override the recipe's epochs (the learning rate still drops at half and three quarters)
           --train-images N  override the recipe's training subset ({Recipes.RobustOverfitting.Training.TrainSubset} images)
-          --curve-images N  validation images of the curve (default 500)
-          --hold-out N      further validation images for best vs last (default 1000)
+          --curve-images N  validation images of the curve (default {RobustOverfittingRun.DefaultCurveImages})
+          --hold-out N      further validation images for best vs last (default {RobustOverfittingRun.DefaultHoldOutImages})
           -o DIR            write everything to DIR (default artifacts/robust-overfitting)
           --ship            write the table and curves to data/results/ and seed 0's checkpoints to data/checkpoints/
                             ({ShippedModels.RobustOverfittingBestFile}, {ShippedModels.RobustOverfittingLastFile})
@@ -79,8 +78,8 @@ public sealed class RobustOverfittingCommand : ICommand
         var recipe = Recipes.RobustOverfitting;
         if (args.Value("epochs") is { } e) recipe = recipe with { Training = recipe.Training with { Epochs = PositiveInt(e, "--epochs") } };
         if (args.Value("train-images") is { } t) recipe = recipe with { Training = recipe.Training with { TrainSubset = PositiveInt(t, "--train-images") } };
-        int curveImages = args.Value("curve-images") is { } c ? PositiveInt(c, "--curve-images") : 500;
-        int holdOutImages = args.Value("hold-out") is { } h ? PositiveInt(h, "--hold-out") : 1000;
+        int curveImages = args.Value("curve-images") is { } c ? PositiveInt(c, "--curve-images") : RobustOverfittingRun.DefaultCurveImages;
+        int holdOutImages = args.Value("hold-out") is { } h ? PositiveInt(h, "--hold-out") : RobustOverfittingRun.DefaultHoldOutImages;
         if (curveImages + holdOutImages > ValidationImages)
             throw new UsageException($"--curve-images and --hold-out take at most {ValidationImages} validation images together, not {curveImages + holdOutImages}");
         if (args.Flag("ship") && args.Value("output") is not null) throw new UsageException("give either -o DIR or --ship, not both");
@@ -171,8 +170,16 @@ public sealed class RobustOverfittingCommand : ICommand
         var other = new List<string>();
         foreach (string file in Directory.GetFiles(folder, "robust-overfitting-seed*.json").Order(StringComparer.Ordinal))
         {
-            var result = JsonSerializer.Deserialize<SeedResult>(File.ReadAllText(file))
-                         ?? throw new InvalidDataException($"{file} holds no seed result: delete it and run that seed again.");
+            SeedResult? result;
+            try
+            {
+                result = JsonSerializer.Deserialize<SeedResult>(File.ReadAllText(file));
+            }
+            catch (JsonException error)
+            {
+                throw new InvalidDataException($"{file} is not a seed result ({error.Message}): delete it and run that seed again with --seed.", error);
+            }
+            if (result is null) throw new InvalidDataException($"{file} holds no seed result: delete it and run that seed again with --seed.");
             string curveFile = Path.Combine(folder, CurveFile(result.Seed));
             if (result.Recipe != (recipe with { Training = recipe.Training with { Seed = result.Seed } }).ToString() || !File.Exists(curveFile))
             {

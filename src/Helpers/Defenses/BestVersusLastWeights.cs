@@ -41,7 +41,7 @@ public sealed record BestVersusLastWeights(double Epsilon, bool[] CleanBest, boo
         ArgumentNullException.ThrowIfNull(best);
         ArgumentNullException.ThrowIfNull(last);
         ArgumentNullException.ThrowIfNull(images);
-        if (!(epsilon > 0 && epsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "The L∞ budget must be in (0, 1] (pixel units).");
+        Guard.Epsilon(epsilon);
         bool[] Pgd10(nn.Module<Tensor, Tensor> model) => PointOutcomes.Robust(model, images, new Pgd(model, epsilon, steps: 10, seed: 0), device);
         bool[] ApgdCe(nn.Module<Tensor, Tensor> model) => PointOutcomes.Robust(model, images, new Apgd(model, epsilon, iterations: 100, seed: 0), device);
         return new BestVersusLastWeights(epsilon,

@@ -30,6 +30,18 @@ public sealed class RobustOverfittingRun : IDisposable
         LastInfo = lastInfo;
     }
 
+    /// <summary>
+    /// Training images held out (seed 0) as the validation split of the shipped runs — the split chapter 03 uses for all
+    /// its curves — so that the chapter can rebuild the images the stored results were measured on.
+    /// </summary>
+    public const int ValidationImages = 5000;
+
+    /// <summary>The shipped runs' curve: PGD-10 on validation images 0 … CurveImages − 1 after every epoch.</summary>
+    public const int DefaultCurveImages = 500;
+
+    /// <summary>The shipped runs' best-vs-last comparison: the next <c>DefaultHoldOutImages</c> validation images.</summary>
+    public const int DefaultHoldOutImages = 1000;
+
     /// <summary>What was trained.</summary>
     public RobustTrainingRecipe Recipe { get; }
 
